@@ -1,1 +1,17 @@
-"""handlers package."""
+"""The transport-free pipeline: request bytes in, one CloudEvents outcome out.
+
+``handlers`` imports ``schemas`` only; the GA API comes in through :class:`ListenerApi`, so the
+AMQP worker and the Function Compute handler drive the same :class:`Pipeline`.
+"""
+
+from handlers.pipeline import Outcome, Pipeline, RequestMessage
+from handlers.ports import CallTrace, ListenerApi, OutcomePublisher
+
+__all__ = [
+    "CallTrace",
+    "ListenerApi",
+    "Outcome",
+    "OutcomePublisher",
+    "Pipeline",
+    "RequestMessage",
+]

@@ -1,0 +1,169 @@
+"""Exceptions and results -> outcome events: the one place that shapes ``data`` and ``error``.
+
+Only the exception tree of :mod:`schemas.errors` becomes a failed outcome; anything else is a bug
+and is left to propagate (the worker requeues it; the delivery limit dead-letters it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from handlers.ports import CallTrace
+from schemas.errors import ApiError, PollFailed, RequestInvalid
+from schemas.outcome import (
+    CreatedData,
+    CreatedEvent,
+    ErrorDetail,
+    ErrorType,
+    FailedData,
+    FailedEvent,
+    Outcome,
+    OutcomeError,
+    outcome_message_id,
+    routing_key_for,
+)
+
+__all__ = ["Facts", "HandledError", "created_outcome", "error_of", "failed_outcome", "raw_ids"]
+
+HandledError = RequestInvalid | ApiError | PollFailed
+
+_DEFAULT_REGION: Final = "cn-hangzhou"
+_MAX_RAW_ID: Final = 128  # longer "ids" from a refused body are noise, not worth echoing
+
+
+@dataclass(slots=True)
+class Facts:
+    """What the pipeline knows about one request when its outcome is built."""
+
+    client_token: str
+    request_message_id: str | None
+    correlation_id: str | None  # the request's, else its message_id (CONTRACT §4)
+    reply_to: str | None
+    region_id: str | None = None
+    accelerator_id: str | None = None
+    listener_id: str | None = None
+
+
+def _raw_str(parameters: Mapping[str, Any], wire: str, snake: str) -> str | None:
+    value = parameters.get(wire, parameters.get(snake))
+    if isinstance(value, str) and len(value) <= _MAX_RAW_ID:
+        return value
+    return None
+
+
+def raw_ids(parameters: object) -> tuple[str | None, str | None]:
+    """``(region_id, accelerator_id)`` read from a refused body, where they are strings.
+
+    The region defaults to ``cn-hangzhou`` as the request model's does.
+    """
+    if not isinstance(parameters, Mapping):
+        return None, None
+    region = _raw_str(parameters, "RegionId", "region_id")
+    if region is None and "RegionId" not in parameters and "region_id" not in parameters:
+        region = _DEFAULT_REGION
+    return region, _raw_str(parameters, "AcceleratorId", "accelerator_id")
+
+
+def error_of(exc: HandledError) -> OutcomeError:
+    """The ``error`` object of a failed outcome for one of our exceptions."""
+    if isinstance(exc, RequestInvalid):
+        return OutcomeError(
+            type=ErrorType.VALIDATION_ERROR,
+            code=exc.code,
+            message=exc.message,
+            details=[
+                ErrorDetail(path=v.path, code=v.code, message=v.message) for v in exc.violations
+            ],
+        )
+    if isinstance(exc, ApiError):
+        # A retryable error that escaped the client has outlasted its retry budget.
+        return OutcomeError(
+            type=ErrorType.RETRIES_EXHAUSTED if exc.retryable else exc.error_type,
+            code=exc.code,
+            message=exc.api_message or exc.message,
+            http_status=exc.http_status,
+            retryable=exc.retryable,
+            api_request_id=exc.request_id,
+        )
+    return OutcomeError(
+        type=exc.error_type, code=exc.code, message=exc.message, retryable=exc.retryable
+    )
+
+
+def _common(facts: Facts, trace: CallTrace, duration_ms: float) -> dict[str, Any]:
+    return {
+        "client_token": facts.client_token,
+        "request_message_id": facts.request_message_id,
+        "correlation_id": facts.correlation_id,
+        "region_id": facts.region_id,
+        "accelerator_id": facts.accelerator_id,
+        "listener_id": facts.listener_id,
+        "attempts": trace.attempts,
+        "polls": trace.polls,
+        "duration_ms": duration_ms,
+        "api_request_ids": list(trace.api_request_ids),
+    }
+
+
+def _outcome(
+    facts: Facts,
+    trace: CallTrace,
+    duration_ms: float,
+    event: CreatedEvent | FailedEvent,
+    error: OutcomeError | None,
+) -> Outcome:
+    return Outcome(
+        event=event,
+        body=event.model_dump_json().encode(),
+        routing_key=routing_key_for(error.type if error else None),
+        message_id=event.id,
+        correlation_id=facts.correlation_id,
+        reply_to=facts.reply_to,
+        client_token=facts.client_token,
+        accelerator_id=facts.accelerator_id,
+        error_type=error.type if error else None,
+        error_code=error.code if error else None,
+        attempts=trace.attempts,
+        polls=trace.polls,
+        retries=trace.retries,
+        duration_ms=duration_ms,
+    )
+
+
+def created_outcome(
+    facts: Facts,
+    trace: CallTrace,
+    *,
+    listener: dict[str, Any],
+    duration_ms: float,
+    time: datetime,
+) -> Outcome:
+    """``ga.listener.created``: the listener is ``active``; ``listener`` is its DescribeListener."""
+    event = CreatedEvent(
+        id=outcome_message_id(facts.client_token, routing_key_for(None)),
+        subject=facts.client_token,
+        time=time,
+        data=CreatedData(**_common(facts, trace, duration_ms), listener=listener),
+    )
+    return _outcome(facts, trace, duration_ms, event, None)
+
+
+def failed_outcome(
+    facts: Facts,
+    trace: CallTrace,
+    *,
+    error: OutcomeError,
+    duration_ms: float,
+    time: datetime,
+) -> Outcome:
+    """``ga.listener.failed`` with ``error``, routed as ``listener.failed.<error.type>``."""
+    event = FailedEvent(
+        id=outcome_message_id(facts.client_token, routing_key_for(error.type)),
+        subject=facts.client_token,
+        time=time,
+        data=FailedData(**_common(facts, trace, duration_ms), error=error),
+    )
+    return _outcome(facts, trace, duration_ms, event, error)
