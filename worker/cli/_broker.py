@@ -1,0 +1,69 @@
+"""Reaching RabbitMQ from a command: one clear line when it is not there, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Final
+
+import aio_pika
+from aio_pika.abc import AbstractConnection
+from yarl import URL
+
+__all__ = ["START_RABBITMQ_HINT", "BrokerUnreachable", "connect", "redact_url"]
+
+START_RABBITMQ_HINT: Final = (
+    "start one with 'rabbitmq-server -detached' "
+    "or 'docker run -d -p 5672:5672 rabbitmq:3-management', "
+    "or point GA_WORKER_AMQP_URL at yours"
+)
+
+# Long enough for a broker on another host; short enough that ``demo`` falls back promptly.
+_CONNECT_TIMEOUT: Final = 5.0
+
+
+class BrokerUnreachable(Exception):  # noqa: N818 - a state, read as "the broker is unreachable"
+    """No connection to RabbitMQ; the message names the broker (password hidden) and the cause."""
+
+
+def redact_url(url: str) -> str:
+    """The broker URL with its password replaced, fit for a message or a log line."""
+    try:
+        parsed = URL(url)
+    except (TypeError, ValueError):
+        return "<unparseable AMQP URL>"
+    return str(parsed.with_password("***")) if parsed.password else str(parsed)
+
+
+@contextlib.contextmanager
+def _quiet_connect_errors() -> Iterator[None]:
+    # aiormq logs a failed connect at ERROR before raising it; the command says it once, better.
+    logger = logging.getLogger("aiormq.connection")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+async def connect(url: str, *, connect_timeout: float = _CONNECT_TIMEOUT) -> AbstractConnection:
+    """A plain (non-robust) connection: a command that loses its broker should fail, not wait.
+
+    Raises :class:`BrokerUnreachable` with one line a person can act on.
+    """
+    try:
+        with _quiet_connect_errors():
+            return await aio_pika.connect(url, timeout=connect_timeout)
+    except aio_pika.exceptions.ProbableAuthenticationError:
+        raise BrokerUnreachable(
+            f"RabbitMQ at {redact_url(url)} refused the login; "
+            "check the user and password in GA_WORKER_AMQP_URL"
+        ) from None
+    except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        raise BrokerUnreachable(
+            f"cannot reach RabbitMQ at {redact_url(url)} ({reason}); {START_RABBITMQ_HINT}"
+        ) from None
