@@ -1,13 +1,48 @@
-"""`ga-listener-worker run` (placeholder until its issue lands)."""
+"""``ga-listener-worker run [--emulator]``: the worker, until SIGTERM/SIGINT.
+
+On a signal it stops consuming, lets in-flight requests finish within
+``GA_WORKER_SHUTDOWN_GRACE`` seconds, leaves the rest unacked for redelivery, and exits 0.
+A bad setting or an unreachable broker is one ``Error: ...`` line and exit status 2.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
+from worker.app import run as run_worker
 from worker.cli import main
+from worker.cli._broker import START_RABBITMQ_HINT, redact_url
+from worker.cli._exit import CannotStart
+from worker.settings import SettingsError, load_settings
+
+_CONNECT_ERRORS = (OSError, TimeoutError)
 
 
 @main.command(name="run")
-def run() -> None:
-    """Not built yet."""
-    raise click.ClickException("'run' is not built yet")
+@click.option(
+    "--emulator",
+    is_flag=True,
+    help="Start the embedded GA emulator in-process (credentials testid/testsecret) and use it.",
+)
+def run(emulator: bool) -> None:
+    """Consume requests and publish one outcome each, until SIGTERM/SIGINT."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise CannotStart(str(exc)) from None
+    if not emulator and settings.credentials() is None:
+        raise CannotStart(
+            "invalid setting ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET: "
+            "both must be set (or use --emulator)"
+        )
+    try:
+        asyncio.run(run_worker(settings, emulator=emulator))
+    except _CONNECT_ERRORS as exc:
+        raise CannotStart(
+            f"cannot reach RabbitMQ at {redact_url(settings.amqp_url)} "
+            f"({type(exc).__name__}: {exc}); {START_RABBITMQ_HINT}"
+        ) from None
+    except KeyboardInterrupt:
+        pass

@@ -1,13 +1,26 @@
-"""`ga-listener-worker topology` (placeholder until its issue lands)."""
+"""``ga-listener-worker topology``: the topology as RabbitMQ definitions JSON.
+
+For ``rabbitmqctl import_definitions`` or the management UI; names follow the same settings
+as the worker (``GA_WORKER_REQUEST_QUEUE``, ``GA_WORKER_EVENTS_EXCHANGE``).
+"""
 
 from __future__ import annotations
 
 import click
+import orjson
 
+from worker.amqp.topology import Topology, definitions
 from worker.cli import main
+from worker.cli._exit import CannotStart
+from worker.settings import SettingsError, load_settings
 
 
 @main.command(name="topology")
 def topology() -> None:
-    """Not built yet."""
-    raise click.ClickException("'topology' is not built yet")
+    """Print the queues, exchanges and bindings the worker declares, as definitions JSON."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise CannotStart(str(exc)) from None
+    document = definitions(Topology.from_settings(settings))
+    click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
