@@ -1,0 +1,115 @@
+"""Retry policy for GA API calls, on tenacity.
+
+Capped exponential backoff with *full* jitter (each wait uniform in ``[0, min(cap, initial *
+2**n)]``), bounded by attempts **and** a total deadline that no wait ever crosses, retrying only
+our own retryable exceptions (``schemas.errors.GaWorkerError.retryable``). Each scheduled retry
+emits one ``ga.<action>.retry_scheduled`` log event and bumps ``CallTrace.retries``.
+
+:func:`set_testing` turns every wait to zero for fast tests, as ``stamina.set_testing`` does;
+attempts and the deadline still apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import structlog
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_none,
+    wait_random_exponential,
+)
+from tenacity.wait import wait_base
+
+from handlers.ports import CallTrace
+from schemas.errors import GaWorkerError
+
+__all__ = ["RetryPolicy", "event_name", "is_testing", "set_testing"]
+
+_T = TypeVar("_T")
+_log = structlog.get_logger("worker.ga")
+_testing = False
+
+
+def set_testing(enabled: bool) -> None:
+    """Make every retry wait zero seconds (tests); attempts and deadlines are unchanged."""
+    global _testing  # noqa: PLW0603 - one process-wide switch, like stamina.set_testing
+    _testing = enabled
+
+
+def is_testing() -> bool:
+    """Whether :func:`set_testing` turned waits off."""
+    return _testing
+
+
+def event_name(action: str, what: str) -> str:
+    """``CreateListener``, ``retry_scheduled`` -> ``ga.create_listener.retry_scheduled``."""
+    return f"ga.{re.sub(r'(?<!^)(?=[A-Z])', '_', action).lower()}.{what}"
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, GaWorkerError) and exc.retryable
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How one API call is retried: at most ``attempts`` tries within ``deadline`` seconds."""
+
+    attempts: int = 8
+    deadline: float = 120.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.deadline <= 0:
+            raise ValueError("retry attempts must be >= 1 and the deadline > 0")
+
+    def _wait(self) -> wait_base:
+        if _testing or self.backoff_max <= 0:
+            return wait_none()
+        return wait_random_exponential(multiplier=self.backoff_initial, max=self.backoff_max)
+
+    async def run(
+        self,
+        fn: Callable[[], Awaitable[_T]],
+        *,
+        action: str,
+        trace: CallTrace | None,
+        deadline: float | None = None,
+    ) -> _T:
+        """Await ``fn()`` until it succeeds, fails for good, or attempts/deadline run out.
+
+        The last exception is re-raised as is (never ``tenacity.RetryError``).
+        """
+        event = event_name(action, "retry_scheduled")
+
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            if trace is not None:
+                trace.retries += 1
+            _log.warning(
+                event,
+                action=action,
+                code=getattr(exc, "code", type(exc).__name__),
+                http_status=getattr(exc, "http_status", None),
+                request_id=getattr(exc, "request_id", None),
+                attempt=state.attempt_number,
+                delay=round(state.upcoming_sleep, 3),
+            )
+
+        retrying: AsyncRetrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts)
+            | stop_before_delay(self.deadline if deadline is None else deadline),
+            wait=self._wait(),
+            retry=retry_if_exception(_is_retryable),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        return await retrying(fn)

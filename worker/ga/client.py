@@ -1,0 +1,297 @@
+"""``GaClient``: the Global Accelerator API on one shared aiohttp session.
+
+It implements ``handlers.ports.ListenerApi`` for the pipeline: :meth:`GaClient.create_listener`
+retries retryable failures under one ClientToken, so a response lost after the server committed
+is answered, on the next attempt, with the first call's ``ListenerId`` and nothing is created
+twice; :meth:`GaClient.wait_until_active` polls DescribeListener. Both fill in the caller's
+``CallTrace`` as they go, so a failure still reports every attempt and RequestId.
+
+The session is created lazily inside the running loop (or injected) and shared by every call:
+one connection pool, keep-alive, and a connection limit sized for thousands of concurrent polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from types import TracebackType
+from typing import Any, Final, Protocol, Self
+
+import aiohttp
+import structlog
+
+from handlers.ports import CallTrace
+from schemas.errors import ApiError
+from schemas.request import CreateListenerRequest
+from worker.ga._errors import translate
+from worker.ga._poll import PollPolicy, poll_until_active
+from worker.ga._retry import RetryPolicy, event_name
+from worker.ga._transport import SignatureVersion, Transport
+from worker.ga._wire import to_query
+from worker.ga.credentials import Credentials
+
+__all__ = ["GaClient", "GaSettings"]
+
+_log = structlog.get_logger("worker.ga")
+
+DEFAULT_MAX_CONNECTIONS: Final = 1000
+DEFAULT_REQUEST_TIMEOUT: Final = 30.0
+
+
+class GaSettings(Protocol):
+    """What :meth:`GaClient.from_settings` reads (``worker.settings.Settings`` has it all)."""
+
+    @property
+    def ga_endpoint(self) -> str: ...
+    @property
+    def retry_attempts(self) -> int: ...
+    @property
+    def retry_deadline(self) -> float: ...
+    @property
+    def poll_interval(self) -> float: ...
+    @property
+    def poll_timeout(self) -> float: ...
+
+
+class GaClient:
+    """The GA API: CreateListener (retried, one ClientToken), DescribeListener polling, and
+    ListListeners/DeleteListener for completeness. Use ``async with`` or call :meth:`aclose`."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        credentials: Credentials,
+        session: aiohttp.ClientSession | None = None,
+        signature_version: SignatureVersion = "v3",
+        retry_attempts: int = 8,
+        retry_deadline: float = 120.0,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 20.0,
+        poll_interval: float = 2.0,
+        poll_timeout: float = 900.0,
+        first_poll_delay: float = 0.0,
+        not_found_checks: int = 3,
+        not_found_grace: float = 10.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._max_connections = max_connections
+        self._request_timeout = request_timeout
+        self._retry = RetryPolicy(
+            attempts=retry_attempts,
+            deadline=retry_deadline,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+        )
+        self._poll = PollPolicy(
+            interval=poll_interval,
+            timeout=poll_timeout,
+            first_delay=first_poll_delay,
+            not_found_checks=not_found_checks,
+            not_found_grace=not_found_grace,
+        )
+        self._transport = Transport(
+            endpoint=endpoint,
+            credentials=credentials,
+            session_factory=self._get_session,
+            signature_version=signature_version,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: GaSettings, credentials: Credentials | None = None, **overrides: Any
+    ) -> GaClient:
+        """A client configured from ``worker.settings.Settings``.
+
+        Credentials: the argument, else the settings' own (``settings.credentials()``), else the
+        ``ALIBABA_CLOUD_*`` environment (``ValueError`` naming the variable if absent).
+        """
+        if credentials is None:
+            from_settings = getattr(settings, "credentials", None)
+            credentials = from_settings() if callable(from_settings) else None
+        if credentials is None:
+            credentials = Credentials.from_env()
+        options: dict[str, Any] = {
+            "endpoint": settings.ga_endpoint,
+            "retry_attempts": settings.retry_attempts,
+            "retry_deadline": settings.retry_deadline,
+            "poll_interval": settings.poll_interval,
+            "poll_timeout": settings.poll_timeout,
+        }
+        options.update(overrides)
+        return cls(credentials=credentials, **options)
+
+    # --- session -----------------------------------------------------------------------------
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            if not self._owns_session:
+                raise RuntimeError("the injected aiohttp session is closed")
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=0,
+                keepalive_timeout=30.0,
+                ttl_dns_cache=300,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self._request_timeout, sock_connect=10.0),
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if this client created it (an injected one is the caller's)."""
+        if self._owns_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # --- calls -------------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        action: str,
+        query: dict[str, str],
+        *,
+        trace: CallTrace | None,
+        counter: str | None,
+    ) -> dict[str, Any]:
+        """Retried call; ``counter`` names the CallTrace field counting HTTP attempts.
+
+        No attempt may outlive the retry deadline: each gets at most the time left.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._retry.deadline
+
+        async def attempt() -> dict[str, Any]:
+            remaining = max(deadline - loop.time(), 0.001)
+            return await self._once(action, query, trace=trace, counter=counter, budget=remaining)
+
+        return await self._retry.run(attempt, action=action, trace=trace)
+
+    async def _once(
+        self,
+        action: str,
+        query: dict[str, str],
+        *,
+        trace: CallTrace | None,
+        counter: str | None,
+        budget: float,
+    ) -> dict[str, Any]:
+        """One HTTP attempt, recorded in ``trace``."""
+        if trace is not None and counter is not None:
+            setattr(trace, counter, getattr(trace, counter) + 1)
+        try:
+            body = await self._transport.call(
+                action, query, budget=min(self._request_timeout, budget)
+            )
+        except ApiError as exc:
+            if trace is not None and exc.request_id:
+                trace.api_request_ids.append(exc.request_id)
+            raise
+        request_id = body.get("RequestId")
+        if trace is not None and isinstance(request_id, str) and request_id:
+            trace.api_request_ids.append(request_id)
+        return body
+
+    async def create_listener(self, request: CreateListenerRequest, trace: CallTrace) -> str:
+        """Create the listener; retry retryable failures, all with one ClientToken.
+
+        Returns the ``ListenerId``. A request without a ClientToken gets one here, once, so no
+        two attempts of this call can ever carry different tokens.
+        """
+        query = to_query(request)
+        query.setdefault("ClientToken", str(uuid.uuid4()))
+        body = await self._call("CreateListener", query, trace=trace, counter="attempts")
+        listener_id = body.get("ListenerId")
+        if not isinstance(listener_id, str) or not listener_id:
+            raise translate(ValueError("CreateListener answered without a ListenerId"))
+        return listener_id
+
+    async def describe_listener(
+        self, *, region_id: str, listener_id: str, trace: CallTrace | None = None
+    ) -> dict[str, Any]:
+        """DescribeListener (retried); each HTTP attempt counts as a poll in ``trace``."""
+        query = {"RegionId": region_id, "ListenerId": listener_id}
+        return await self._call("DescribeListener", query, trace=trace, counter="polls")
+
+    async def list_listeners(
+        self,
+        *,
+        region_id: str,
+        accelerator_id: str,
+        page_number: int = 1,
+        page_size: int = 50,
+    ) -> dict[str, Any]:
+        """ListListeners (retried): one page of an accelerator's listeners."""
+        query = {
+            "RegionId": region_id,
+            "AcceleratorId": accelerator_id,
+            "PageNumber": str(page_number),
+            "PageSize": str(page_size),
+        }
+        return await self._call("ListListeners", query, trace=None, counter=None)
+
+    async def delete_listener(
+        self,
+        *,
+        region_id: str,
+        listener_id: str,
+        accelerator_id: str | None = None,
+        client_token: str | None = None,
+    ) -> dict[str, Any]:
+        """DeleteListener (retried under one ClientToken)."""
+        query = {
+            "RegionId": region_id,
+            "ListenerId": listener_id,
+            "ClientToken": client_token or str(uuid.uuid4()),
+        }
+        if accelerator_id:
+            query["AcceleratorId"] = accelerator_id
+        return await self._call("DeleteListener", query, trace=None, counter=None)
+
+    async def wait_until_active(
+        self, *, region_id: str, listener_id: str, trace: CallTrace
+    ) -> dict[str, Any]:
+        """Poll DescribeListener until ``active``; return its body.
+
+        First poll right away (see ``PollPolicy``), then every ``poll_interval`` until
+        ``poll_timeout``. Raises ``PollTimedOut``, ``ListenerLost``, a final ``ApiError``, or the
+        last transient ``ApiError`` if the API kept failing until the deadline.
+        """
+        query = {"RegionId": region_id, "ListenerId": listener_id}
+        retry_event = event_name("DescribeListener", "retry_scheduled")
+
+        async def describe(remaining: float) -> dict[str, Any]:
+            return await self._once(
+                "DescribeListener", query, trace=trace, counter="polls", budget=remaining
+            )
+
+        def on_transient(exc: ApiError, delay: float) -> None:
+            trace.retries += 1
+            _log.warning(
+                retry_event,
+                action="DescribeListener",
+                code=exc.code,
+                http_status=exc.http_status,
+                request_id=exc.request_id,
+                listener_id=listener_id,
+                delay=delay,
+            )
+
+        return await poll_until_active(
+            describe, listener_id=listener_id, policy=self._poll, on_transient=on_transient
+        )
