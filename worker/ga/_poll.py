@@ -58,15 +58,15 @@ async def poll_until_active(
 ) -> dict[str, Any]:
     """Call ``describe(timeout)`` until the listener is ``active``; return that answer.
 
-    Raises ``ListenerLost``, ``PollTimedOut``, a final ``ApiError`` at once, or the last
-    transient ``ApiError`` if the deadline passed while the API was failing.
+    Raises ``ListenerLost``, ``PollTimedOut``, a final ``ApiError`` at once, or, if no poll
+    ever got an answer before the deadline, the last transient ``ApiError``.
     """
     loop = asyncio.get_running_loop()
     start = loop.time()
     deadline = start + policy.timeout
     delay = policy.first_delay
     not_found = 0
-    seen = False
+    seen = False  # a State was read at least once
     last_error: ApiError | None = None
     while True:
         if delay > 0:
@@ -115,7 +115,7 @@ async def poll_until_active(
                 listener_id=listener_id,
             )
         seen = True
-    if last_error is not None:
+    if last_error is not None and not seen:
         raise last_error
     raise PollTimedOut(
         f"listener {listener_id} not active within {policy.timeout:g} s",
