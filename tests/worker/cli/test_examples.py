@@ -1,0 +1,26 @@
+"""Tests of worker.cli._examples: finding the sample requests and their accelerators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from worker.cli._examples import accelerator_ids, find_examples_dir, load_examples
+
+
+def test_finds_the_repository_examples() -> None:
+    """An editable install finds deploy/examples beside the packages."""
+    found = find_examples_dir()
+
+    assert found is not None
+    assert Path(__file__).resolve().parents[3] / "deploy" / "examples" == found
+
+
+def test_accelerator_ids(tmp_path: Path) -> None:
+    """Accelerators are collected once each, from plain bodies, envelopes and snake_case."""
+    (tmp_path / "a.json").write_text('{"AcceleratorId": "ga-1"}')
+    (tmp_path / "b.json").write_text('{"specversion": "1.0", "data": {"AcceleratorId": "ga-2"}}')
+    (tmp_path / "c.json").write_text('{"accelerator_id": "ga-1"}')
+    (tmp_path / "d.json").write_text("not json")
+    (tmp_path / "e.json").write_text("[1, 2]")
+
+    assert ["ga-1", "ga-2"] == accelerator_ids(load_examples(tmp_path))
