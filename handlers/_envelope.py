@@ -53,8 +53,7 @@ def parse_document(body: bytes, content_type: str | None) -> tuple[object, bool]
         shown = content_type[:64] if content_type else content_type
         raise _refuse(
             "",
-            f"content type {shown!r} is not supported: send application/json "
-            f"or {_CLOUDEVENTS}",
+            f"content type {shown!r} is not supported: send application/json or {_CLOUDEVENTS}",
         )
     try:
         document = orjson.loads(body)

@@ -67,13 +67,21 @@ def raw_ids(parameters: object) -> tuple[str | None, str | None]:
     return region, _raw_str(parameters, "AcceleratorId", "accelerator_id")
 
 
+def _summary(exc: RequestInvalid) -> str:
+    """The first violation, with its path unless it is about the whole body, and how many more."""
+    first = exc.violations[0]
+    text = f"{first.path}: {first.message}" if first.path else first.message
+    more = len(exc.violations) - 1
+    return f"{text} (and {more} more)" if more else text
+
+
 def error_of(exc: HandledError) -> OutcomeError:
     """The ``error`` object of a failed outcome for one of our exceptions."""
     if isinstance(exc, RequestInvalid):
         return OutcomeError(
             type=ErrorType.VALIDATION_ERROR,
             code=exc.code,
-            message=exc.message,
+            message=_summary(exc),
             details=[
                 ErrorDetail(path=v.path, code=v.code, message=v.message) for v in exc.violations
             ],
@@ -93,6 +101,8 @@ def error_of(exc: HandledError) -> OutcomeError:
     )
 
 
+# Plain validated construction: pydantic-core validates these few fields faster than
+# model_construct copies them in Python (measured), and it keeps the events honest.
 def _common(facts: Facts, trace: CallTrace, duration_ms: float) -> dict[str, Any]:
     return {
         "client_token": facts.client_token,

@@ -34,11 +34,11 @@ from handlers._outcomes import (
     failed_outcome,
     raw_ids,
 )
-from handlers._request import parse_request
 from handlers._tokens import UNPARSED, derive_client_token, own_client_token
 from handlers.ports import CallTrace, ListenerApi
 from schemas.errors import ApiError, PollFailed, RequestInvalid
 from schemas.outcome import Outcome
+from schemas.request import parse_request
 
 __all__ = ["Outcome", "Pipeline", "RequestMessage"]
 
@@ -154,9 +154,7 @@ class Pipeline:
             facts.listener_id = result.listener_id or facts.listener_id
         return self._failed(facts, trace, result, started)
 
-    def _failed(
-        self, facts: Facts, trace: CallTrace, exc: HandledError, started: float
-    ) -> Outcome:
+    def _failed(self, facts: Facts, trace: CallTrace, exc: HandledError, started: float) -> Outcome:
         error = error_of(exc)
         return failed_outcome(
             facts, trace, error=error, duration_ms=self._elapsed(started), time=self._now()
