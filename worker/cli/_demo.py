@@ -144,7 +144,7 @@ async def _demo(base: Settings, requests: list[RequestFile], examples: Path) -> 
         access_key_secret=EMULATOR_ACCESS_KEY_SECRET,
         activation_seconds=ACTIVATION_SECONDS,
     ) as emulator:
-        accelerators = accelerator_ids(requests)
+        accelerators = sorted(accelerator_ids(requests))
         for accelerator_id in accelerators:
             emulator.state.add_accelerator(accelerator_id)
         settings = _demo_settings(base, emulator.url)

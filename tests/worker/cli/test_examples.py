@@ -23,4 +23,5 @@ def test_accelerator_ids(tmp_path: Path) -> None:
     (tmp_path / "d.json").write_text("not json")
     (tmp_path / "e.json").write_text("[1, 2]")
 
-    assert ["ga-1", "ga-2"] == accelerator_ids(load_examples(tmp_path))
+    expected = ["ga-1", "ga-2"]
+    assert expected == accelerator_ids(load_examples(tmp_path))

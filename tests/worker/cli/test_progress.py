@@ -13,7 +13,8 @@ def test_line_counts_outcomes() -> None:
     progress.count(created=True)
     progress.count(created=False)
 
-    assert "waiting: 2/3 outcomes (1 created, 1 failed), 10s left" == progress.line(10.0)
+    expected = "waiting: 2/3 outcomes (1 created, 1 failed), 10s left"
+    assert expected == progress.line(10.0)
 
 
 def test_silent_off_a_terminal() -> None:
@@ -25,7 +26,8 @@ def test_silent_off_a_terminal() -> None:
     progress.echo("{}", out)
     progress.close()
 
-    assert ("", "{}\n") == (stream.getvalue(), out.getvalue())
+    expected = ("", "{}\n")
+    assert expected == (stream.getvalue(), out.getvalue())
 
 
 def test_echo_clears_the_line_first() -> None:

@@ -31,14 +31,16 @@ def test_different_requests_different_ids() -> None:
 )
 def test_client_token_is_the_message_id(body: bytes) -> None:
     """A request with its own ClientToken is sent with that token as its message_id."""
-    assert ("tok-1", "application/json") == message_id_for(body)
+    expected = ("tok-1", "application/json")
+    assert expected == message_id_for(body)
 
 
 def test_cloudevents_envelope() -> None:
     """A CloudEvents envelope is sent as such, with the ClientToken of its data."""
     body = b'{"specversion": "1.0", "type": "x", "data": {"ClientToken": "tok-2"}}'
 
-    assert ("tok-2", "application/cloudevents+json") == message_id_for(body)
+    expected = ("tok-2", "application/cloudevents+json")
+    assert expected == message_id_for(body)
 
 
 def test_not_json_hashes_the_bytes() -> None:
@@ -56,8 +58,5 @@ def test_read_request_file(tmp_path: Path) -> None:
 
     request = read_request_file(path)
 
-    assert (b'{"ClientToken": "abc"}', "abc", "req.json") == (
-        request.body,
-        request.message_id,
-        request.name,
-    )
+    expected = (b'{"ClientToken": "abc"}', "abc", "req.json")
+    assert expected == (request.body, request.message_id, request.name)

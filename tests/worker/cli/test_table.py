@@ -48,14 +48,16 @@ def test_created_row() -> None:
     """A created listener shows its ListenerId."""
     row = OutcomeRow.from_event("tcp.json", _created())
 
-    assert ("created", "lsr-1", 1, 1.2345) == (row.outcome, row.detail, row.attempts, row.seconds)
+    expected = ("created", "lsr-1", 1, 1.2345)
+    assert expected == (row.outcome, row.detail, row.attempts, row.seconds)
 
 
 def test_failed_row() -> None:
     """A failure shows its error type and code."""
     row = OutcomeRow.from_event("bad.json", _failed())
 
-    assert ("failed: validation_error", "PortRanges.MustOne") == (row.outcome, row.detail)
+    expected = ("failed: validation_error", "PortRanges.MustOne")
+    assert expected == (row.outcome, row.detail)
 
 
 def test_rows_line_up() -> None:
@@ -78,6 +80,5 @@ def test_summary() -> None:
         OutcomeRow.from_event("c", _failed()),
     ]
 
-    assert "3 requests: 1 created, 2 failed (2 validation_error) in 2.0s" == summarize(
-        rows, elapsed=2.0
-    )
+    expected = "3 requests: 1 created, 2 failed (2 validation_error) in 2.0s"
+    assert expected == summarize(rows, elapsed=2.0)
