@@ -48,7 +48,8 @@ def test_json_line_carries_bound_context(log_stream: io.StringIO) -> None:
 def test_secret_keys_are_redacted(log_stream: io.StringIO, key: str) -> None:
     """A key naming a secret has its value replaced."""
     structlog.get_logger("t").info("event", **{key: "s3cr3t"})
-    assert REDACTED == _lines(log_stream)[0][key]
+    expected = REDACTED
+    assert expected == _lines(log_stream)[0][key]
 
 
 @pytest.mark.parametrize(
@@ -77,7 +78,8 @@ def test_nested_values_are_redacted(log_stream: io.StringIO) -> None:
 def test_client_token_stays_visible(log_stream: io.StringIO) -> None:
     """The idempotency key is not a secret: it is how a request is traced."""
     structlog.get_logger("t").info("event", client_token="tok-visible")
-    assert "tok-visible" == _lines(log_stream)[0]["client_token"]
+    expected = "tok-visible"
+    assert expected == _lines(log_stream)[0]["client_token"]
 
 
 def test_tracebacks_have_no_locals_and_are_redacted(log_stream: io.StringIO) -> None:
@@ -88,7 +90,8 @@ def test_tracebacks_have_no_locals_and_are_redacted(log_stream: io.StringIO) -> 
     except ValueError:
         structlog.get_logger("t").exception("failed")
     text = log_stream.getvalue()
-    assert (False, False, True) == ("s3cr3t-local" in text, "s3cr3t-msg" in text, "ValueError" in text)
+    expected = (False, False, True)
+    assert expected == ("s3cr3t-local" in text, "s3cr3t-msg" in text, "ValueError" in text)
 
 
 def test_standard_library_logs_are_json_and_redacted(log_stream: io.StringIO) -> None:
@@ -110,4 +113,5 @@ def test_console_format_redacts_too() -> None:
         structlog.reset_defaults()
         root.handlers[:] = handlers
         root.setLevel(level)
-    assert (False, True) == ("s3cr3t" in stream.getvalue(), "event" in stream.getvalue())
+    expected = (False, True)
+    assert expected == ("s3cr3t" in stream.getvalue(), "event" in stream.getvalue())

@@ -126,7 +126,9 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
     with pytest.raises(SettingsError) as caught:
         load_settings()
     message = str(caught.value)
-    assert (True, 1) == (message.startswith(f"invalid setting {variable}:"), len(message.splitlines()))
+    expected = (True, 1)
+    lines = message.splitlines()
+    assert expected == (message.startswith(f"invalid setting {variable}:"), len(lines))
 
 
 def test_a_bad_secret_is_named_but_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,7 +136,8 @@ def test_a_bad_secret_is_named_but_never_shown(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GA_WORKER_AMQP_URL", "http://user:hunter2@broker")
     with pytest.raises(SettingsError) as caught:
         load_settings()
-    assert (True, False) == (
+    expected = (True, False)
+    assert expected == (
         "GA_WORKER_AMQP_URL" in str(caught.value),
         "hunter2" in str(caught.value),
     )
@@ -149,7 +152,8 @@ def test_repr_shows_no_secret() -> None:
         security_token="t0k3n",  # type: ignore[arg-type]
     )
     text = repr(settings) + str(settings)
-    assert [] == [secret for secret in ("hunter2", "s3cr3t", "t0k3n") if secret in text]
+    expected = []
+    assert expected == [secret for secret in ("hunter2", "s3cr3t", "t0k3n") if secret in text]
 
 
 def test_credentials_need_both_halves() -> None:
@@ -160,4 +164,5 @@ def test_credentials_need_both_halves() -> None:
 def test_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keyword overrides (tests, the embedded emulator) take precedence over variables."""
     monkeypatch.setenv("GA_WORKER_PREFETCH", "8")
-    assert 2 == load_settings(prefetch=2).prefetch
+    expected = 2
+    assert expected == load_settings(prefetch=2).prefetch

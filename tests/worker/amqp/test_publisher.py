@@ -14,7 +14,7 @@ from worker.amqp.publisher import OutcomePublisher, PublishError
 from worker.amqp.topology import Topology, declare
 
 
-def make_outcome(*, reply_to: str | None = None, token: str = "tok-1") -> Outcome:
+def make_outcome(*, reply_to: str | None = None, token: str = "tok-1") -> Outcome:  # noqa: S107
     """A ``ga.listener.created`` outcome as the pipeline would build it."""
     message_id = outcome_message_id(token, "listener.created")
     event = CreatedEvent(
@@ -109,7 +109,8 @@ async def test_reply_to_is_answered_through_the_default_exchange(
     outcome = make_outcome(reply_to=reply_queue)
     await publisher.publish(outcome, reply_to=reply_queue)
     received = await tap.next()
-    assert (outcome.message_id, outcome.body) == (received.message_id, received.body)
+    expected = (outcome.message_id, outcome.body)
+    assert expected == (received.message_id, received.body)
 
 
 async def test_missing_reply_queue_does_not_fail_the_publish(
@@ -120,7 +121,8 @@ async def test_missing_reply_queue_does_not_fail_the_publish(
     """A requester that went away does not stop the outcome (or the ack)."""
     tap = await OutcomeTap.open(amqp_connection, topology.events_exchange)
     await publisher.publish(make_outcome(), reply_to=random_name("gone"))
-    assert "listener.created" == (await tap.next()).routing_key
+    expected = "listener.created"
+    assert expected == (await tap.next()).routing_key
 
 
 async def test_unbound_routing_key_goes_to_the_unrouted_queue(
@@ -135,7 +137,9 @@ async def test_unbound_routing_key_goes_to_the_unrouted_queue(
     assert outcome.message_id == (await tap.next()).message_id
 
 
-async def test_a_returned_outcome_is_a_failure(amqp_url: str, amqp_connection: aio_pika.abc.AbstractConnection) -> None:
+async def test_a_returned_outcome_is_a_failure(
+    amqp_url: str, amqp_connection: aio_pika.abc.AbstractConnection
+) -> None:
     """On an exchange without alternate exchange or queue, the mandatory return fails it."""
     exchange = random_name("noroute")
     channel = await amqp_connection.channel()
@@ -148,7 +152,8 @@ async def test_a_returned_outcome_is_a_failure(amqp_url: str, amqp_connection: a
     finally:
         await connection.close()
         await channel.exchange_delete(exchange)
-    assert "returned (unroutable)" == caught.value.cause
+    expected = "returned (unroutable)"
+    assert expected == caught.value.cause
 
 
 async def test_a_missing_exchange_is_a_failure_and_the_channel_recovers(
@@ -164,4 +169,5 @@ async def test_a_missing_exchange_is_a_failure_and_the_channel_recovers(
     await declare(channel, topology)
     tap = await OutcomeTap.open(amqp_connection, topology.events_exchange)
     await publisher.publish(make_outcome(), reply_to=None)
-    assert "listener.created" == (await tap.next()).routing_key
+    expected = "listener.created"
+    assert expected == (await tap.next()).routing_key

@@ -43,7 +43,8 @@ def test_names_derive_from_the_two_settings(
 ) -> None:
     """A `.requests`/`.events` suffix is swapped; any other name gets the suffix appended."""
     topology = Topology(request_queue=request_queue, events_exchange=events_exchange)
-    assert (dead, unrouted) == (topology.dead_exchange, topology.unrouted_exchange)
+    expected = (dead, unrouted)
+    assert expected == (topology.dead_exchange, topology.unrouted_exchange)
 
 
 def test_request_queue_arguments_are_the_contracts() -> None:
@@ -114,7 +115,8 @@ async def test_declared_queue_accepts_a_contract_declaration(
             "x-delivery-limit": 5,
         },
     )
-    assert 0 == queue.declaration_result.message_count
+    expected = 0
+    assert expected == queue.declaration_result.message_count
 
 
 async def test_unroutable_outcomes_reach_the_unrouted_queue(
@@ -127,7 +129,8 @@ async def test_unroutable_outcomes_reach_the_unrouted_queue(
     await declared.events_exchange.publish(
         aio_pika.Message(b"{}", message_id="m-1"), routing_key="listener.created"
     )
-    assert "m-1" == (await tap.next()).message_id
+    expected = "m-1"
+    assert expected == (await tap.next()).message_id
 
 
 async def test_dead_lettering_after_the_delivery_limit(
@@ -149,7 +152,8 @@ async def test_dead_lettering_after_the_delivery_limit(
         aio_pika.Message(b"poison", message_id="m-dead"), routing_key=topology.request_queue
     )
     received = await dead.next()
-    assert ("m-dead", 6) == (received.message_id, deliveries)
+    expected = ("m-dead", 6)
+    assert expected == (received.message_id, deliveries)
 
 
 @pytest.mark.parametrize("at_least_once", [True])
