@@ -89,23 +89,24 @@ class Transport:
                 timestamp=self._clock(),
                 nonce=self._nonce(),
             )
+            wire = canonical_query_string(params)
             headers = {"Host": self._host}
         else:
-            params = dict(query)
+            wire = canonical_query_string(query)
             headers = sign_acs3(
                 credentials=self._credentials,
                 method="POST",
                 host=self._host,
                 path="/",
-                query=params,
+                query=query,
                 body=b"",
                 action=action,
                 version=API_VERSION,
                 date=self._clock(),
                 nonce=self._nonce(),
+                canonical_query=wire,
             )
         headers.update(_ACCEPT)
-        wire = canonical_query_string(params)
         return URL(f"{self._base}/?{wire}" if wire else f"{self._base}/", encoded=True), headers
 
     async def call(self, action: str, query: Mapping[str, str], *, budget: float) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
@@ -38,10 +39,13 @@ __all__ = [
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
 EMPTY_PAYLOAD_SHA256 = hashlib.sha256(b"").hexdigest()
 
+# Most keys and values need no encoding at all; a regex check is ~10x cheaper than quote().
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
 
 def percent_encode(s: str) -> str:
     """Encode ``s`` as Alibaba Cloud signs it: UTF-8, only ``A-Za-z0-9-_.~`` left as is."""
-    return quote(s, safe="~")
+    return s if _UNRESERVED(s) else quote(s, safe="~")
 
 
 def canonical_query_string(params: Mapping[str, str]) -> str:
@@ -49,8 +53,8 @@ def canonical_query_string(params: Mapping[str, str]) -> str:
 
     This exact string is sent on the wire too, so the server sees what was signed.
     """
-    pairs = sorted((percent_encode(k), percent_encode(v)) for k, v in params.items())
-    return "&".join(f"{k}={v}" for k, v in pairs)
+    pairs = sorted([(percent_encode(k), percent_encode(v)) for k, v in params.items()])
+    return "&".join([f"{k}={v}" for k, v in pairs])
 
 
 def _canonical_headers(
@@ -77,12 +81,33 @@ def acs3_signature(
     ``signed_headers`` names the headers covered (any case); each must be in ``headers``
     (``KeyError`` otherwise). A verifier passes the names from the Authorization header.
     """
+    return _acs3_signature(
+        secret=secret,
+        method=method,
+        path=path,
+        canonical_query=canonical_query_string(query),
+        headers=headers,
+        signed_headers=signed_headers,
+        hashed_payload=hashed_payload,
+    )
+
+
+def _acs3_signature(
+    *,
+    secret: str,
+    method: str,
+    path: str,
+    canonical_query: str,
+    headers: Mapping[str, str],
+    signed_headers: Sequence[str],
+    hashed_payload: str,
+) -> str:
     canonical_headers, signed = _canonical_headers(headers, signed_headers)
     canonical_request = "\n".join(
         (
             method.upper(),
-            quote(path or "/", safe="/~"),
-            canonical_query_string(query),
+            "/" if path in {"", "/"} else quote(path, safe="/~"),
+            canonical_query,
             canonical_headers,
             signed,
             hashed_payload,
@@ -105,11 +130,14 @@ def sign_acs3(
     version: str,
     date: str,
     nonce: str,
+    canonical_query: str | None = None,
 ) -> dict[str, str]:
     """Every header a V3-signed request needs, ``Authorization`` included.
 
     All of ``host`` and the ``x-acs-*`` headers are signed, as the official SDK does; with an STS
     token, ``x-acs-security-token`` and ``x-acs-accesskey-id`` are added (and signed).
+    ``canonical_query``, if given, must be ``canonical_query_string(query)``: a caller that
+    needs it for the URL anyway saves computing it twice.
     """
     hashed_payload = hashlib.sha256(body).hexdigest() if body else EMPTY_PAYLOAD_SHA256
     headers = {
@@ -124,11 +152,13 @@ def sign_acs3(
         headers["x-acs-accesskey-id"] = credentials.access_key_id
         headers["x-acs-security-token"] = credentials.security_token
     names = sorted(headers)
-    signature = acs3_signature(
+    signature = _acs3_signature(
         secret=credentials.access_key_secret,
         method=method,
         path=path,
-        query=query,
+        canonical_query=(
+            canonical_query_string(query) if canonical_query is None else canonical_query
+        ),
         headers=headers,
         signed_headers=names,
         hashed_payload=hashed_payload,
