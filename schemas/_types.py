@@ -11,9 +11,9 @@ surrogates), which would otherwise only fail much later, while signing the reque
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 _INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
@@ -51,6 +51,10 @@ def _wire_str(value: Any) -> Any:
     return value
 
 
+def _empty_as_none(value: list[Any] | None) -> list[Any] | None:
+    return value or None
+
+
 def _lower(value: Any) -> Any:
     return value.lower() if type(value) is str else value
 
@@ -63,6 +67,10 @@ WireBool = Annotated[bool, BeforeValidator(_wire_bool)]
 
 WireStr = Annotated[str, BeforeValidator(_wire_str)]
 """A string that can travel in a UTF-8 query string."""
+
+Item = TypeVar("Item")
+WireList = Annotated[list[Item] | None, AfterValidator(_empty_as_none)]
+"""An optional list; empty is the same as absent, as on the wire (the SDK sends nothing)."""
 
 Lowercased = BeforeValidator(_lower)
 """Put in front of a ``Literal`` of lower-case values to accept any case."""

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from schemas._rules import check
 from schemas._salvage import not_under, prune, spellings, wire_path
-from schemas._types import Lowercased, WireBool, WireInt, WireStr
+from schemas._types import Lowercased, WireBool, WireInt, WireList, WireStr
 from schemas.errors import RequestInvalid, Violation
 
 ListenerProtocol = Literal["tcp", "udp", "http", "https"]
@@ -156,9 +156,9 @@ class EndpointConfiguration(WireModel):
     )
     enable_proxy_protocol: WireBool | None = _wire("EnableProxyProtocol")
     vpc_id: WireStr | None = _wire("VpcId")
-    v_switch_ids: list[WireStr] | None = _wire("VSwitchIds")
+    v_switch_ids: WireList[WireStr] = _wire("VSwitchIds")
     provider: WireStr | None = _wire("Provider")
-    api_keys: list[WireStr] | None = _wire("ApiKeys")
+    api_keys: WireList[WireStr] = _wire("ApiKeys")
 
 
 class EndpointGroupConfiguration(WireModel):
@@ -182,8 +182,8 @@ class EndpointGroupConfiguration(WireModel):
     endpoint_ip_version: Literal["IPv4", "IPv6", "ProtocolAffinity"] | None = _wire(
         "EndpointIpVersion"
     )
-    endpoint_configurations: list[EndpointConfiguration] | None = _wire("EndpointConfigurations")
-    port_overrides: list[PortOverride] | None = _wire("PortOverrides")
+    endpoint_configurations: WireList[EndpointConfiguration] = _wire("EndpointConfigurations")
+    port_overrides: WireList[PortOverride] = _wire("PortOverrides")
 
 
 class DestinationPortRange(WireModel):
@@ -197,8 +197,9 @@ class DestinationPortRange(WireModel):
 class PolicyConfiguration(WireModel):
     """A destination a custom-routing endpoint lets traffic through to (``AllowCustom``)."""
 
+    WIRE_REQUIRED = ("Address",)
     address: WireStr | None = _wire("Address")
-    port_ranges: list[DestinationPortRange] | None = _wire("PortRanges")
+    port_ranges: WireList[DestinationPortRange] = _wire("PortRanges")
 
 
 class CustomRoutingEndpointConfiguration(WireModel):
@@ -210,14 +211,14 @@ class CustomRoutingEndpointConfiguration(WireModel):
     traffic_to_endpoint_policy: Literal["DenyAll", "AllowAll", "AllowCustom"] | None = _wire(
         "TrafficToEndpointPolicy"
     )
-    policy_configurations: list[PolicyConfiguration] | None = _wire("PolicyConfigurations")
+    policy_configurations: WireList[PolicyConfiguration] = _wire("PolicyConfigurations")
 
 
 class DestinationConfiguration(WireModel):
     """A backend port range and its protocols, mapped onto the listener's ports."""
 
     WIRE_REQUIRED = ("Protocols", "FromPort", "ToPort")
-    protocols: list[Literal["TCP", "UDP", "TCP,UDP"]] | None = _wire("Protocols")
+    protocols: WireList[Literal["TCP", "UDP", "TCP,UDP"]] = _wire("Protocols")
     from_port: WireInt | None = _wire("FromPort")
     to_port: WireInt | None = _wire("ToPort")
 
@@ -229,12 +230,19 @@ class CustomRoutingEndpointGroupConfiguration(WireModel):
     endpoint_group_region: WireStr | None = _wire("EndpointGroupRegion")
     name: WireStr | None = _wire("Name")
     description: WireStr | None = _wire("Description")
-    destination_configurations: list[DestinationConfiguration] | None = _wire(
+    destination_configurations: WireList[DestinationConfiguration] = _wire(
         "DestinationConfigurations"
     )
-    endpoint_configurations: list[CustomRoutingEndpointConfiguration] | None = _wire(
+    endpoint_configurations: WireList[CustomRoutingEndpointConfiguration] = _wire(
         "EndpointConfigurations"
     )
+
+
+def _none_if_unset(value: XForwardedForConfig | None) -> XForwardedForConfig | None:
+    """An object with nothing set sends nothing on the wire: the same as leaving it out."""
+    if value is None or all(item is None for item in value.__dict__.values()):
+        return None
+    return value
 
 
 class CreateListenerRequest(WireModel):
@@ -253,20 +261,20 @@ class CreateListenerRequest(WireModel):
     port_ranges: list[PortRange] = _wire("PortRanges", required=True)
     type: ListenerType = _wire("Type", default="Standard")
     client_affinity: Literal["SOURCE_IP", "NONE"] | None = _wire("ClientAffinity")
-    certificates: list[Certificate] | None = _wire("Certificates")
+    certificates: WireList[Certificate] = _wire("Certificates")
     security_policy_id: SecurityPolicyId | None = _wire("SecurityPolicyId")
-    x_forwarded_for_config: XForwardedForConfig | None = _wire(
-        "XForwardedForConfig", sdk="xforwarded_for_config"
-    )
+    x_forwarded_for_config: Annotated[
+        XForwardedForConfig | None, AfterValidator(_none_if_unset)
+    ] = _wire("XForwardedForConfig", sdk="xforwarded_for_config")
     idle_timeout: WireInt | None = _wire("IdleTimeout")
     request_timeout: WireInt | None = _wire("RequestTimeout")
     http_version: Literal["http3", "http2", "http1.1"] | None = _wire("HttpVersion")
-    endpoint_group_configurations: list[EndpointGroupConfiguration] | None = _wire(
+    endpoint_group_configurations: WireList[EndpointGroupConfiguration] = _wire(
         "EndpointGroupConfigurations"
     )
-    custom_routing_endpoint_group_configurations: (
-        list[CustomRoutingEndpointGroupConfiguration] | None
-    ) = _wire("CustomRoutingEndpointGroupConfigurations")
+    custom_routing_endpoint_group_configurations: WireList[
+        CustomRoutingEndpointGroupConfiguration
+    ] = _wire("CustomRoutingEndpointGroupConfigurations")
 
 
 # Stand-ins for required top-level fields that failed, so the rules can still run on the rest.
