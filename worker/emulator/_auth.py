@@ -23,7 +23,12 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from worker.emulator._catalog import api_error
-from worker.ga.signing import ACS3_ALGORITHM, acs3_signature, parse_acs3_authorization
+from worker.ga.signing import (
+    ACS3_ALGORITHM,
+    EMPTY_PAYLOAD_SHA256,
+    acs3_signature,
+    parse_acs3_authorization,
+)
 from worker.ga.signing import rpc_v1_signature as _rpc_v1_signature
 
 __all__ = ["SignatureVerifier"]
@@ -106,7 +111,7 @@ class SignatureVerifier:
         date = headers.get("x-acs-date", "")
         nonce = headers.get("x-acs-signature-nonce", "")
         when = self._check_time(date)
-        hashed_payload = hashlib.sha256(body).hexdigest()
+        hashed_payload = hashlib.sha256(body).hexdigest() if body else EMPTY_PAYLOAD_SHA256
         try:
             expected = acs3_signature(
                 secret=secret,
