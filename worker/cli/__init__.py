@@ -16,7 +16,7 @@ def main() -> None:
 
 def _register() -> None:
     # Imported for their side effect: each module adds its command to ``main``.
-    from worker.cli import (  # noqa: F401
+    from worker.cli import (  # noqa: F401, PLC0415
         _demo,
         _emulator,
         _run,
