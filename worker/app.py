@@ -108,7 +108,7 @@ class Worker:
                 deadline=s.publish_deadline,
             )
             channel = await connection.channel(publisher_confirms=False)
-            self._consume_channel = channel  # type: ignore[assignment]
+            self._consume_channel = channel
             # Declared on the consuming channel too, so the robust channel redeclares it
             # (with its arguments) when it recovers a consumer the broker cancelled.
             queue = await channel.declare_queue(
@@ -120,7 +120,7 @@ class Worker:
                 self._api = _client_from_settings(s)
             self.pipeline = Pipeline(self._api)
             self._consumer = Consumer(
-                channel=channel,  # type: ignore[arg-type]
+                channel=channel,
                 queue=queue,
                 handler=self.pipeline,
                 publisher=self._publisher,

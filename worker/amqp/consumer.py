@@ -108,7 +108,8 @@ class Consumer:
             )
         except (TimeoutError, *_SETTLE_FAILURES):
             return False
-        return not channel.is_closed and self._tag in channel.consumers
+        consumers = getattr(channel, "consumers", {})  # aiormq.Channel; not on the ABC
+        return not channel.is_closed and self._tag in consumers
 
     async def stop(self, grace: float) -> None:
         """Stop consuming; give in-flight requests ``grace`` seconds, then cancel the rest.
