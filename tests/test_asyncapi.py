@@ -36,7 +36,10 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
 def test_committed_document_is_up_to_date() -> None:
     """docs/asyncapi.yaml is what the models generate (regenerate with
     ``python -m worker.asyncapi > docs/asyncapi.yaml``)."""
-    assert render_yaml(build_document()) == _DOC.read_text(encoding="utf-8")
+    expected = render_yaml(build_document())
+    assert expected == _DOC.read_text(encoding="utf-8"), (
+        "docs/asyncapi.yaml is stale: python -m worker.asyncapi > docs/asyncapi.yaml"
+    )
 
 
 def test_every_reference_resolves() -> None:

@@ -23,7 +23,7 @@ START_RABBITMQ_HINT: Final = (
 _CONNECT_TIMEOUT: Final = 5.0
 
 
-class BrokerUnreachable(Exception):  # noqa: N818 - a state, read as "the broker is unreachable"
+class BrokerUnreachable(Exception):
     """No connection to RabbitMQ; the message names the broker (password hidden) and the cause."""
 
 
