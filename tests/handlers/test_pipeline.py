@@ -17,6 +17,7 @@ from structlog.testing import capture_logs
 
 from handlers import CallTrace, Outcome, Pipeline, RequestMessage
 from schemas.errors import (
+    ApiError,
     ApiRefused,
     ApiUnavailable,
     AuthFailed,
@@ -279,7 +280,7 @@ async def test_body_hash_token_ignores_serialisation(pipeline: Pipeline, api: Fa
     assert expected == (
         tokens[0] == tokens[1],
         tokens[0] != tokens[2],
-        tokens[0].startswith("gaw-b-"),
+        str(tokens[0]).startswith("gaw-b-"),
     )
 
 
@@ -337,7 +338,7 @@ async def test_invalid_requests_never_reach_the_api(
     outcome = await pipeline.handle(RequestMessage(body, content_type, "m-bad", None, None))
     error = failed(outcome).data.error
     assert error.details
-    expected = {
+    expected: dict[str, Any] = {
         "routing_key": "listener.failed.validation_error",
         "type": "validation_error",
         "code": code or error.details[0].code,
@@ -382,7 +383,8 @@ async def test_create_failures_become_failed_outcomes(
     api.create_errors["ga-bp1odcab8tmno0hdq"] = exc
     outcome = await pipeline.handle(message(message_id="m-1"))
     event = failed(outcome)
-    expected = (f"listener.failed.{error_type}", error_type, exc.code, listener_id, 1, ["req-1"])  # type: ignore[attr-defined]
+    code = exc.code if isinstance(exc, ApiError) else None
+    expected = (f"listener.failed.{error_type}", error_type, code, listener_id, 1, ["req-1"])
     assert expected == (
         outcome.routing_key,
         event.data.error.type,
@@ -569,7 +571,7 @@ _CONTENT_TYPES = (
 _PROPERTY = st.none() | st.text(max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(body=_BODIES, content_type=_CONTENT_TYPES, message_id=_PROPERTY, correlation_id=_PROPERTY)
 async def test_any_input_yields_one_outcome(
     body: bytes, content_type: str | None, message_id: str | None, correlation_id: str | None

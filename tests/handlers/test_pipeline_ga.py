@@ -117,7 +117,11 @@ async def test_invalid_examples_never_call_the_api(
     await emulator_admin.add_accelerator(body["AcceleratorId"])
     outcome = await pipeline.handle(message(body))
     state = await emulator_admin.state()
-    expected = ("listener.failed.validation_error", body["AcceleratorId"], {})
+    expected: tuple[str, str, dict[str, int]] = (
+        "listener.failed.validation_error",
+        body["AcceleratorId"],
+        {},
+    )
     assert expected == (outcome.routing_key, outcome.accelerator_id, state["calls"])
 
 
@@ -160,7 +164,7 @@ async def test_wrong_secret_is_an_auth_error(
     async with client(emulator, credentials=Credentials("testid", "wrong")) as ga:
         outcome = await Pipeline(ga).handle(message(tcp_body("ga-auth")))
     state = await emulator_admin.state()
-    expected = ("listener.failed.auth_error", [])
+    expected: tuple[str, list[Any]] = ("listener.failed.auth_error", [])
     assert expected == (outcome.routing_key, state["listeners"])
 
 
