@@ -68,7 +68,7 @@ def check(request: CreateListenerRequest, unknown: frozenset[str]) -> list[Viola
         _protocol_fields(request, protocol, out)
     _routing(request, routing, out)
     groups = request.endpoint_group_configurations or []
-    _count(groups, MAX_ENDPOINT_GROUPS, "EndpointGroupConfigurations", out)
+    _count(groups, MAX_ENDPOINT_GROUPS, "", "EndpointGroupConfigurations", out)
     has_virtual = any(g.endpoint_group_type == "virtual" for g in groups)
     for index, group in enumerate(groups, 1):
         path = f"EndpointGroupConfigurations.{index}"
@@ -81,7 +81,7 @@ def check(request: CreateListenerRequest, unknown: frozenset[str]) -> list[Viola
             out=out,
         )
     custom_groups = request.custom_routing_endpoint_group_configurations or []
-    _count(custom_groups, MAX_CUSTOM_GROUPS, "CustomRoutingEndpointGroupConfigurations", out)
+    _count(custom_groups, MAX_CUSTOM_GROUPS, "", "CustomRoutingEndpointGroupConfigurations", out)
     for index, custom in enumerate(custom_groups, 1):
         _custom_group(custom, f"CustomRoutingEndpointGroupConfigurations.{index}", out)
     return out
@@ -116,24 +116,32 @@ def _listener_fields(request: CreateListenerRequest, out: list[Violation]) -> No
     token = request.client_token
     if token is not None and not (0 < len(token) <= MAX_CLIENT_TOKEN and token.isascii()):
         out.append(Violation("ClientToken", INVALID, "1 to 64 ASCII characters"))
-    _name(request.name, "Name", out)
-    _description(request.description, "Description", out, anywhere=False)
+    _name(request.name, "", "Name", out)
+    _description(request.description, "", "Description", out, anywhere=False)
 
 
-def _name(value: str | None, path: str, out: list[Violation]) -> None:
+def _at(base: str, field: str) -> str:
+    """The wire path of ``field`` in the object at ``base`` (built only for a violation)."""
+    return f"{base}.{field}" if base else field
+
+
+def _name(value: str | None, base: str, field: str, out: list[Violation]) -> None:
     if value is not None and not _NAME.fullmatch(value):
         out.append(
             Violation(
-                path,
+                _at(base, field),
                 INVALID,
                 "1 to 128 letters, digits, '.', '_' or '-', starting with a letter",
             )
         )
 
 
-def _description(value: str | None, path: str, out: list[Violation], *, anywhere: bool) -> None:
+def _description(
+    value: str | None, base: str, field: str, out: list[Violation], *, anywhere: bool
+) -> None:
     if value is None:
         return
+    path = _at(base, field)
     if len(value) > MAX_DESCRIPTION:
         out.append(Violation(path, INVALID, "at most 200 characters"))
     if anywhere and any(prefix in value for prefix in _URL_PREFIXES):
@@ -154,8 +162,8 @@ def _port_ranges(
     for index, port_range in enumerate(ranges, 1):
         path = f"PortRanges.{index}"
         first, last = port_range.from_port, port_range.to_port
-        sound = _listener_port(first, f"{path}.FromPort", out)
-        sound = _listener_port(last, f"{path}.ToPort", out) and sound
+        sound = _listener_port(first, path, "FromPort", out)
+        sound = _listener_port(last, path, "ToPort", out) and sound
         if not sound or first is None or last is None:
             continue
         if first > last:
@@ -208,16 +216,20 @@ def _port_ranges(
     return [(first, last) for first, last, _ in good]
 
 
-def _listener_port(port: int | None, path: str, out: list[Violation]) -> bool:
+def _listener_port(port: int | None, base: str, field: str, out: list[Violation]) -> bool:
     if port is None:  # reported as missing or malformed already
         return False
     if port in SYSTEM_PORTS:
         out.append(
-            Violation(path, "SystemPort.Listener", "ports 65500-65535 are system reserved ports")
+            Violation(
+                _at(base, field),
+                "SystemPort.Listener",
+                "ports 65500-65535 are system reserved ports",
+            )
         )
         return False
     if not MIN_PORT <= port <= MAX_PORT:
-        out.append(Violation(path, "PortRangeIllegal.Listener", "a port is 1 to 65499"))
+        out.append(Violation(_at(base, field), "PortRangeIllegal.Listener", "a port is 1 to 65499"))
         return False
     return True
 
@@ -289,14 +301,14 @@ def _endpoint_group(
     has_virtual: bool,
     out: list[Violation],
 ) -> None:
-    _name(group.endpoint_group_name, f"{path}.EndpointGroupName", out)
+    _name(group.endpoint_group_name, path, "EndpointGroupName", out)
     _description(
-        group.endpoint_group_description, f"{path}.EndpointGroupDescription", out, anywhere=True
+        group.endpoint_group_description, path, "EndpointGroupDescription", out, anywhere=True
     )
-    _within(group.traffic_percentage, 1, 100, f"{path}.TrafficPercentage", out)
-    _within(group.health_check_interval_seconds, 1, 50, f"{path}.HealthCheckIntervalSeconds", out)
-    _within(group.health_check_port, 1, 65535, f"{path}.HealthCheckPort", out)
-    _within(group.threshold_count, 2, 10, f"{path}.ThresholdCount", out)
+    _within(group.traffic_percentage, (1, 100), path, "TrafficPercentage", out)
+    _within(group.health_check_interval_seconds, (1, 50), path, "HealthCheckIntervalSeconds", out)
+    _within(group.health_check_port, (1, 65535), path, "HealthCheckPort", out)
+    _within(group.threshold_count, (2, 10), path, "ThresholdCount", out)
     if group.health_check_path is not None and not group.health_check_path.startswith("/"):
         out.append(Violation(f"{path}.HealthCheckPath", INVALID, "must start with /"))
     http = protocol in HTTP_PROTOCOLS
@@ -333,7 +345,7 @@ def _endpoint_group(
             )
         )
     overrides = group.port_overrides or []
-    _count(overrides, MAX_PORT_OVERRIDES, f"{path}.PortOverrides", out)
+    _count(overrides, MAX_PORT_OVERRIDES, path, "PortOverrides", out)
     if overrides and has_virtual:
         out.append(
             Violation(
@@ -345,7 +357,7 @@ def _endpoint_group(
     for index, override in enumerate(overrides, 1):
         here = f"{path}.PortOverrides.{index}"
         listener_port = override.listener_port
-        if _within(listener_port, MIN_PORT, MAX_PORT, f"{here}.ListenerPort", out) and (
+        if _within(listener_port, (MIN_PORT, MAX_PORT), here, "ListenerPort", out) and (
             listener_ports is not None
             and listener_port is not None
             and not any(first <= listener_port <= last for first, last in listener_ports)
@@ -357,9 +369,9 @@ def _endpoint_group(
                     f"listener port {listener_port} is not one of the listener's ports",
                 )
             )
-        _within(override.endpoint_port, MIN_PORT, MAX_PORT, f"{here}.EndpointPort", out)
+        _within(override.endpoint_port, (MIN_PORT, MAX_PORT), here, "EndpointPort", out)
     endpoints = group.endpoint_configurations or []
-    _count(endpoints, MAX_ENDPOINTS, f"{path}.EndpointConfigurations", out)
+    _count(endpoints, MAX_ENDPOINTS, path, "EndpointConfigurations", out)
     for index, endpoint in enumerate(endpoints, 1):
         _endpoint(endpoint, f"{path}.EndpointConfigurations.{index}", protocol, out)
 
@@ -367,7 +379,7 @@ def _endpoint_group(
 def _endpoint(
     endpoint: EndpointConfiguration, path: str, protocol: str | None, out: list[Violation]
 ) -> None:
-    _within(endpoint.weight, 0, 255, f"{path}.Weight", out)
+    _within(endpoint.weight, (0, 255), path, "Weight", out)
     if endpoint.enable_client_ip_preservation and endpoint.enable_proxy_protocol:
         out.append(
             Violation(
@@ -395,7 +407,7 @@ def _endpoint(
                 out.append(
                     Violation(f"{path}.{wire}", INVALID, "only an IpTarget endpoint takes this")
                 )
-    _count(endpoint.v_switch_ids or [], MAX_VSWITCHES, f"{path}.VSwitchIds", out)
+    _count(endpoint.v_switch_ids or [], MAX_VSWITCHES, path, "VSwitchIds", out)
     if endpoint.sub_address is not None and endpoint.type not in (None, "ENI"):
         out.append(Violation(f"{path}.SubAddress", INVALID, "only an ENI endpoint takes this"))
 
@@ -403,32 +415,32 @@ def _endpoint(
 def _custom_group(
     group: CustomRoutingEndpointGroupConfiguration, path: str, out: list[Violation]
 ) -> None:
-    _name(group.name, f"{path}.Name", out)
-    _description(group.description, f"{path}.Description", out, anywhere=True)
+    _name(group.name, path, "Name", out)
+    _description(group.description, path, "Description", out, anywhere=True)
     destinations = group.destination_configurations or []
-    _count(destinations, MAX_DESTINATIONS, f"{path}.DestinationConfigurations", out)
+    _count(destinations, MAX_DESTINATIONS, path, "DestinationConfigurations", out)
     backend: list[tuple[int, int]] | None = []
     for index, destination in enumerate(destinations, 1):
         here = f"{path}.DestinationConfigurations.{index}"
-        _count(destination.protocols or [], MAX_DESTINATION_PROTOCOLS, f"{here}.Protocols", out)
+        _count(destination.protocols or [], MAX_DESTINATION_PROTOCOLS, here, "Protocols", out)
         span = _range(destination.from_port, destination.to_port, here, out)
         if span is None:
             backend = None
         elif backend is not None:
             backend.append(span)
     endpoints = group.endpoint_configurations or []
-    _count(endpoints, MAX_CUSTOM_ENDPOINTS, f"{path}.EndpointConfigurations", out)
+    _count(endpoints, MAX_CUSTOM_ENDPOINTS, path, "EndpointConfigurations", out)
     for index, endpoint in enumerate(endpoints, 1):
         here = f"{path}.EndpointConfigurations.{index}"
         policies = endpoint.policy_configurations or []
-        _count(policies, MAX_POLICIES, f"{here}.PolicyConfigurations", out)
+        _count(policies, MAX_POLICIES, here, "PolicyConfigurations", out)
         allow_custom = endpoint.traffic_to_endpoint_policy == "AllowCustom"
         for number, policy in enumerate(policies, 1):
             where = f"{here}.PolicyConfigurations.{number}"
             if allow_custom and not policy.address:
                 out.append(Violation(f"{where}.Address", MISSING, "AllowCustom needs an address"))
             port_ranges = policy.port_ranges or []
-            _count(port_ranges, MAX_POLICY_PORT_RANGES, f"{where}.PortRanges", out)
+            _count(port_ranges, MAX_POLICY_PORT_RANGES, where, "PortRanges", out)
             for position, port_range in enumerate(port_ranges, 1):
                 at = f"{where}.PortRanges.{position}"
                 span = _range(port_range.from_port, port_range.to_port, at, out)
@@ -444,8 +456,8 @@ def _range(
     first: int | None, last: int | None, path: str, out: list[Violation]
 ) -> tuple[int, int] | None:
     """A nested port range (not the listener's): 1-65499, FromPort <= ToPort."""
-    sound = _within(first, MIN_PORT, MAX_PORT, f"{path}.FromPort", out)
-    sound = _within(last, MIN_PORT, MAX_PORT, f"{path}.ToPort", out) and sound
+    sound = _within(first, (MIN_PORT, MAX_PORT), path, "FromPort", out)
+    sound = _within(last, (MIN_PORT, MAX_PORT), path, "ToPort", out) and sound
     if not sound or first is None or last is None:
         return None
     if first > last:
@@ -458,16 +470,19 @@ def _inside(span: tuple[int, int], ranges: list[tuple[int, int]]) -> bool:
     return any(first <= span[0] and span[1] <= last for first, last in ranges)
 
 
-def _within(value: int | None, low: int, high: int, path: str, out: list[Violation]) -> bool:
-    """True when ``value`` is set and in ``low..high``; a violation when set and outside."""
+def _within(
+    value: int | None, bounds: tuple[int, int], base: str, field: str, out: list[Violation]
+) -> bool:
+    """True when ``value`` is set and within ``bounds``; a violation when set and outside."""
     if value is None:
         return False
+    low, high = bounds
     if low <= value <= high:
         return True
-    out.append(Violation(path, INVALID, f"must be {low} to {high}"))
+    out.append(Violation(_at(base, field), INVALID, f"must be {low} to {high}"))
     return False
 
 
-def _count(items: Sized, most: int, path: str, out: list[Violation]) -> None:
+def _count(items: Sized, most: int, base: str, field: str, out: list[Violation]) -> None:
     if len(items) > most:
-        out.append(Violation(path, INVALID, f"at most {most} items"))
+        out.append(Violation(_at(base, field), INVALID, f"at most {most} items"))
