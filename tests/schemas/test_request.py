@@ -1,5 +1,4 @@
 """Tests of schemas.request: the model, parse_request, and every rule of the API reference."""
-# ruff: noqa: SIM300 - the house style writes expected == actual
 
 from __future__ import annotations
 

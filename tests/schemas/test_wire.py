@@ -1,5 +1,4 @@
 """Tests of schemas.wire: the SDK's query flattening and its inverse."""
-# ruff: noqa: SIM300 - the house style writes expected == actual
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """Tests of worker.cli._validate and worker.cli._schema: offline validation and the JSON Schema."""
-# ruff: noqa: SIM300 - the house style writes expected == actual
 
 from __future__ import annotations
 
