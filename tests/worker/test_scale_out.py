@@ -1,0 +1,326 @@
+"""Scale-out: 1, 2 and 4 worker processes on one queue against one emulator process.
+
+More consumers on the same quorum queue is the whole scaling story (KEDA on Kubernetes, the
+Function Compute trigger): each run must finish its batch with exactly one outcome per request
+message and exactly one listener per ClientToken, however the broker spreads the messages. The
+wall times are printed (with the speed-up) and never asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+import orjson
+import pytest
+
+from tests.fixtures.amqp import OutcomeTap, random_name
+from tests.fixtures.emulator import EmulatorAdmin
+from worker.amqp.topology import Topology, declare
+
+# One request per accelerator: the API refuses a second CreateListener on an accelerator while
+# one is `init`, so requests sharing one serialise (per worker) or retry (across workers), and
+# the run would time that instead of the workers.
+ACCELERATORS = 400
+REQUESTS_PER_ACCELERATOR = 1  # 400 requests per run
+ACTIVATION_SECONDS = 0.3
+PREFETCH = 16  # small, so one worker's capacity is what limits a run
+WORKER_COUNTS = (1, 2, 4)
+
+
+def cli() -> str:
+    """The installed console script."""
+    return str(Path(sys.executable).with_name("ga-listener-worker"))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def wait_http_ok(
+    session: aiohttp.ClientSession, url: str, process: Process | None = None
+) -> None:
+    """Wait (30 s at most) until ``url`` answers 200: a process is up, or a worker consumes.
+
+    Fails at once, with its output, if ``process`` exits first.
+    """
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                if process is not None and process.popen.poll() is not None:
+                    raise AssertionError(f"exited early:\n{process.output()}")
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(url) as response:
+                        if response.status == 200:
+                            return
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        shown = process.output() if process is not None else ""
+        raise AssertionError(f"no answer from {url} within 30 s\n{shown}") from None
+
+
+@dataclass
+class Process:
+    """A child process of the test and the file its output goes to."""
+
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> int:
+        """SIGTERM, then wait for the exit status (the worker drains and exits 0)."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+            raise
+
+    def output(self) -> str:
+        """What the process printed (for failure messages)."""
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+def spawn(args: list[str], env: dict[str, str], log: Path) -> Process:
+    """Start ``ga-listener-worker <args>`` with ``env``, output to ``log``."""
+    with log.open("wb") as out:
+        popen = subprocess.Popen(  # noqa: S603 - our own console script
+            [cli(), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    return Process(popen, log)
+
+
+def base_env() -> dict[str, str]:
+    """The test's environment without any GA_WORKER_* or credentials of its own."""
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("GA_WORKER_", "ALIBABA_CLOUD_"))
+    }
+
+
+@pytest.fixture(name="emulator_process")
+def fixture_emulator_process(tmp_path: Path) -> Iterator[str]:
+    """``ga-listener-worker emulator`` on a free port; its URL."""
+    port = free_port()
+    process = spawn(
+        [
+            "emulator",
+            "--port",
+            str(port),
+            "--activation-seconds",
+            str(ACTIVATION_SECONDS),
+            "--deletion-seconds",
+            "0",
+        ],
+        base_env(),
+        tmp_path / "emulator.log",
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.stop()
+
+
+@pytest.fixture(name="http")
+async def fixture_http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain HTTP client for probes and the emulator's admin API."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def request_body(accelerator_id: str, port: int) -> dict[str, Any]:
+    """A valid TCP listener request."""
+    return {
+        "AcceleratorId": accelerator_id,
+        "Name": f"web-{port}",
+        "Protocol": "tcp",
+        "PortRanges": [{"FromPort": port, "ToPort": port}],
+        "EndpointGroupConfigurations": [
+            {
+                "EndpointGroupRegion": "cn-hangzhou",
+                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run: how many workers, how long the batch took, what the emulator holds."""
+
+    workers: int
+    seconds: float
+    outcomes: list[dict[str, Any]]
+    message_ids: list[str | None]
+    listeners: list[dict[str, Any]]
+    calls: dict[str, int]
+
+
+async def run_batch(
+    workers: int,
+    *,
+    emulator_url: str,
+    amqp_url: str,
+    connection: aio_pika.abc.AbstractConnection,
+    http: aiohttp.ClientSession,
+    tmp_path: Path,
+) -> RunResult:
+    """Start ``workers`` processes on a fresh queue, publish the batch, collect every outcome."""
+    admin = EmulatorAdmin(http, emulator_url)
+    await admin.reset()
+    accelerators = [f"ga-scale-{i:03d}" for i in range(ACCELERATORS)]
+    await asyncio.gather(*(admin.add_accelerator(a, quota=10) for a in accelerators))
+
+    prefix = random_name("scale")
+    topology = Topology(request_queue=f"{prefix}.requests", events_exchange=f"{prefix}.events")
+    channel = await connection.channel()
+    await declare(channel, topology)
+    tap = await OutcomeTap.open(connection, topology.events_exchange)
+
+    processes: list[Process] = []
+    try:
+        for index in range(workers):
+            health_port = free_port()
+            env = base_env() | {
+                "GA_WORKER_AMQP_URL": amqp_url,
+                "GA_WORKER_GA_ENDPOINT": emulator_url,
+                "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid",
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "testsecret",
+                "GA_WORKER_REQUEST_QUEUE": topology.request_queue,
+                "GA_WORKER_EVENTS_EXCHANGE": topology.events_exchange,
+                "GA_WORKER_PREFETCH": str(PREFETCH),
+                "GA_WORKER_POLL_INTERVAL": "0.15",
+                "GA_WORKER_HEALTH_PORT": str(health_port),
+                "GA_WORKER_LOG_FORMAT": "json",
+                "GA_WORKER_LOG_LEVEL": "warning",
+                "GA_WORKER_SHUTDOWN_GRACE": "5",
+            }
+            process = spawn(["run"], env, tmp_path / f"worker-{workers}-{index}.log")
+            processes.append(process)
+            await wait_http_ok(http, f"http://127.0.0.1:{health_port}/readyz", process)
+
+        publisher = await connection.channel(publisher_confirms=True)
+        messages = [
+            (f"{prefix}-m{i:03d}-{p}", request_body(acc, 80 + p))
+            for i, acc in enumerate(accelerators)
+            for p in range(REQUESTS_PER_ACCELERATOR)
+        ]
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                publisher.default_exchange.publish(
+                    aio_pika.Message(
+                        orjson.dumps(body),
+                        content_type="application/json",
+                        message_id=message_id,
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    ),
+                    routing_key=topology.request_queue,
+                )
+                for message_id, body in messages
+            )
+        )
+        try:
+            received = await tap.take(len(messages), 50)
+        except TimeoutError:
+            logs = "\n".join(p.output() for p in processes)
+            raise AssertionError(f"{tap.pending()} of {len(messages)} outcomes\n{logs}") from None
+        seconds = time.perf_counter() - started
+        await publisher.close()
+
+        statuses = [p.stop() for p in processes]
+        expected_statuses = [0] * workers
+        assert expected_statuses == statuses, "\n".join(p.output() for p in processes)
+        remaining = await channel.declare_queue(topology.request_queue, passive=True)
+        state = await admin.state()
+        # Workers are gone and the queue is empty: anything still arriving would be a duplicate.
+        extra = tap.pending()
+        expected_leftovers = (0, 0)
+        assert expected_leftovers == (remaining.declaration_result.message_count, extra)
+        return RunResult(
+            workers=workers,
+            seconds=seconds,
+            outcomes=[r.event for r in received],
+            message_ids=[r.event["data"]["request_message_id"] for r in received],
+            listeners=state["listeners"],
+            calls=state["calls"],
+        )
+    finally:
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.stop()
+        await tap.close()
+        for queue in (topology.request_queue, topology.dead_queue, topology.unrouted_queue):
+            await channel.queue_delete(queue)
+        for exchange in (
+            topology.events_exchange,
+            topology.dead_exchange,
+            topology.unrouted_exchange,
+        ):
+            await channel.exchange_delete(exchange)
+        await channel.close()
+
+
+async def test_workers_share_one_queue_without_doing_anything_twice(
+    emulator_process: str,
+    amqp_url: str,
+    amqp_connection: aio_pika.abc.AbstractConnection,
+    http: aiohttp.ClientSession,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """1, 2 and 4 worker processes each finish 400 requests: one outcome per message id, one
+    listener per ClientToken, every listener created; the speed-up is printed."""
+    await wait_http_ok(http, f"{emulator_process}/_emulator/state")
+    total = ACCELERATORS * REQUESTS_PER_ACCELERATOR
+    results = []
+    for workers in WORKER_COUNTS:
+        result = await run_batch(
+            workers,
+            emulator_url=emulator_process,
+            amqp_url=amqp_url,
+            connection=amqp_connection,
+            http=http,
+            tmp_path=tmp_path,
+        )
+        tokens = [listener["ClientToken"] for listener in result.listeners]
+        expected = (total, total, total, total, ["ga.listener.created"])
+        assert expected == (
+            len(result.message_ids),
+            len(set(result.message_ids)),
+            len(tokens),
+            len(set(tokens)),
+            sorted({o["type"] for o in result.outcomes}),
+        )
+        results.append(result)
+
+    base = results[0].seconds
+    lines = [
+        f"scale-out: {total} requests, {ACCELERATORS} accelerators, activation "
+        f"{ACTIVATION_SECONDS}s, prefetch {PREFETCH} per worker",
+        *(
+            f"  {r.workers} worker(s): {r.seconds:6.2f} s  "
+            f"{total / r.seconds:7.1f} req/s  speed-up x{base / r.seconds:.2f}  "
+            f"(API calls: {r.calls.get('CreateListener', 0)} create, "
+            f"{r.calls.get('DescribeListener', 0)} describe)"
+            for r in results
+        ),
+    ]
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
