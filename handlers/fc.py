@@ -9,10 +9,11 @@ Wiring, and why it lives in two places. ``handlers`` imports ``schemas`` only, y
 needs a GA client and an AMQP publisher, which live in ``worker``. So this module holds all the
 Function Compute logic over the :mod:`handlers.ports` protocols (:func:`make_handler`), and the
 deployable entry point is ``worker.fc_entry.handler``, which calls :func:`make_handler` with the
-real ``GaClient`` and AMQP publisher; ``deploy/fc/s.yaml`` points there. :func:`handler` below
-keeps the name the issue gives (``handlers.fc.handler``) working for callers that expect it: on
-its first call it imports :data:`ENTRY_MODULE` by name and delegates to it. That is a late,
-explicit, one-string binding rather than an import: importing ``handlers`` never imports
+real ``GaClient`` and AMQP publisher; ``deploy/fc/s.yaml`` runs it (through
+``deploy/fc/index.py``: the runtime loads a top-level ``<file>.<function>``). :func:`handler`
+below keeps the name the issue gives (``handlers.fc.handler``) working for callers that expect
+it: on its first call it imports :data:`ENTRY_MODULE` by name and delegates to it. That is a
+late, explicit, one-string binding rather than an import: importing ``handlers`` never imports
 ``worker``, and tests drive :func:`make_handler` with whatever adapters they like.
 
 Warm invocations. Function Compute calls the handler synchronously, from any runtime thread.
@@ -142,7 +143,7 @@ def _summary(results: list[MessageResult]) -> dict[str, Any]:
     }
 
 
-class RetryBatch(GaWorkerError):  # noqa: N818 - named like the rest of schemas.errors
+class RetryBatch(GaWorkerError):
     """Raised to make the platform deliver the batch again: some message failed retryably.
 
     ``summary`` is the summary the invocation would have returned. The message names each

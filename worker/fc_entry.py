@@ -1,7 +1,8 @@
 """The deployable Function Compute entry point: ``worker.fc_entry.handler``.
 
 ``handlers.fc`` holds the Function Compute logic over the pipeline's ports; this module plugs
-in the real adapters, which live here in ``worker`` (``deploy/fc/s.yaml`` names this handler):
+in the real adapters, which live here in ``worker`` (``deploy/fc/s.yaml`` runs this handler,
+re-exported by ``deploy/fc/index.py``):
 
 - the GA API: a :class:`~worker.ga.client.GaClient` per set of credentials (the invocation's
   ``context.credentials``, else the ``ALIBABA_CLOUD_*`` variables), configured from

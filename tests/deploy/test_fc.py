@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from typing import Any
 
@@ -37,13 +38,30 @@ def test_is_an_fc3_python312_function() -> None:
     assert expected == (s_yaml()["edition"], resource["component"], function()["runtime"])
 
 
-def test_handler_is_importable_and_callable() -> None:
-    """``module.attribute`` of the handler is a callable, built by ``handlers.fc``."""
-    module_name, _, attribute = function()["handler"].rpartition(".")
-    handler = getattr(importlib.import_module(module_name), attribute)
-    expected = (True, "FcHandler")
+def test_handler_file_exports_the_wired_handler() -> None:
+    """``<file>.<function>`` names deploy/fc/<file>.py, whose function is the wired handler."""
+    file_name, _, attribute = function()["handler"].partition(".")
+    spec = importlib.util.spec_from_file_location(file_name, DEPLOY / "fc" / f"{file_name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = importlib.import_module("worker.fc_entry").handler
 
-    assert expected == (callable(handler), type(handler).__name__)
+    assert expected is getattr(module, attribute)
+
+
+def test_pre_deploy_copies_the_handler_file_into_the_code_package() -> None:
+    """The code directory gets the handler file beside the installed packages."""
+    (resource,) = s_yaml()["resources"].values()
+    steps = " ".join(step["run"] for step in resource["actions"]["pre-deploy"])
+    file_name = function()["handler"].partition(".")[0]
+    expected = (True, True)
+
+    assert expected == (
+        f"--target {function()['code']}" in steps,
+        f"cp {file_name}.py {function()['code']}/{file_name}.py" in steps,
+    )
 
 
 def test_rabbitmq_trigger_on_the_request_queue() -> None:
