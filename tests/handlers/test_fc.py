@@ -430,6 +430,34 @@ async def test_warm_invocations_reuse_the_client_until_credentials_rotate(
     assert expected == (built, closed)
 
 
+async def test_concurrent_invocations_share_one_client(
+    emulator: EmulatorServer, emulator_admin: EmulatorAdmin
+) -> None:
+    """Invocations from several runtime threads at once run on the one loop and one client."""
+    accelerators = [f"ga-conc-{i}" for i in range(8)]
+    for accelerator in accelerators:
+        await emulator_admin.add_accelerator(accelerator)
+    built: list[FcCredentials | None] = []
+
+    @asynccontextmanager
+    async def api(credentials: FcCredentials | None) -> AsyncIterator[ListenerApi]:
+        built.append(credentials)
+        own = Credentials("testid", "testsecret")
+        async with GaClient(endpoint=emulator.url, credentials=own, poll_interval=0.05) as c:
+            yield c
+
+    fc = make_handler(api, lambda: None, environ={})
+    try:
+        summaries = await asyncio.gather(
+            *(invoke(fc, encode(request_body(a)), context_with(GOOD)) for a in accelerators)
+        )
+    finally:
+        await asyncio.to_thread(fc.close)
+
+    expected = (["ga.listener.created"] * len(accelerators), [GOOD])
+    assert expected == ([s["outcomes"][0]["type"] for s in summaries], built)
+
+
 async def test_pipeline_crash_raises_for_a_retry() -> None:
     """An exception the pipeline did not turn into an outcome makes the batch retry."""
 
