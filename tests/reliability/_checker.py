@@ -144,6 +144,14 @@ def check(
     report.duplicates_suppressed = report.deliveries - report.outcomes
     report.dead_lettered = len(set(ledger.dead))
 
+    _check_requests(ledger, distinct, report)
+    _check_listeners(emulator_state, distinct, report, extra_listener_tokens)
+    return report
+
+
+def _check_requests(
+    ledger: Ledger, distinct: Mapping[str, dict[str, Any]], report: ScenarioReport
+) -> None:
     by_request: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for outcome in distinct.values():
         request = outcome["request"]
@@ -172,6 +180,13 @@ def check(
     for request in ledger.expected_dead - set(ledger.dead):
         report.violations.append(f"request {request} should be dead-lettered but is not")
 
+
+def _check_listeners(
+    emulator_state: Mapping[str, Any],
+    distinct: Mapping[str, dict[str, Any]],
+    report: ScenarioReport,
+    extra_listener_tokens: Iterable[str],
+) -> None:
     listeners = list(emulator_state.get("listeners", []))
     report.listeners = len(listeners)
     report.create_calls = int(emulator_state.get("calls", {}).get("CreateListener", 0))
@@ -196,7 +211,6 @@ def check(
                 f"created outcome for {outcome['request']} names listener "
                 f"{outcome['listener_id']} the emulator does not have under its token"
             )
-    return report
 
 
 def find_leaks(

@@ -12,6 +12,7 @@ middleware (added before the app starts, so the shared emulator code stays untou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -72,10 +73,8 @@ class RecordingEmulator:
             self.holds += 1
             release = self._release
             self.held.set()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(release.wait(), _HOLD_LIMIT_S)
-            except TimeoutError:
-                pass
             raise web.HTTPServiceUnavailable
         return await handler(request)
 

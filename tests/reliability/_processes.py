@@ -151,13 +151,11 @@ class WorkerProcess:
             return 0
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.process.poll() is None and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-        if self.process.poll() is None:
+        try:
+            return await asyncio.to_thread(self.process.wait, timeout)
+        except subprocess.TimeoutExpired:
             self.kill()
-        return int(self.process.returncode)
+            return int(self.process.returncode)
 
     def tail(self, lines: int = 20) -> str:
         """The end of the worker's stderr."""

@@ -17,12 +17,14 @@ summary. Leaving the block kills whatever still runs and deletes the scenario's 
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import aiohttp
+import orjson
 
 from tests.fixtures.emulator import EmulatorAdmin
 from tests.reliability._broker import Rig
@@ -106,9 +108,9 @@ class Scenario:
         for accelerator_id in ids:
             await self.admin.add_accelerator(accelerator_id, quota=quota)
 
-    def env(self, *, amqp_url: str | None = None, secret: str | None = None, **settings: str) -> (
-        dict[str, str]
-    ):
+    def env(
+        self, *, amqp_url: str | None = None, secret: str | None = None, **settings: str
+    ) -> dict[str, str]:
         """A worker environment for this scenario."""
         extra: dict[str, Any] = {} if amqp_url is None else {"amqp_url": amqp_url}
         return worker_env(
@@ -135,6 +137,21 @@ class Scenario:
         await worker.wait_ready()
         return worker
 
+    def retry_codes(self) -> Counter[str]:
+        """``code`` of every ``*.retry_scheduled`` log line of every worker process."""
+        codes: Counter[str] = Counter()
+        for worker in self.workers:
+            for line in worker.logs().splitlines():
+                if b"retry_scheduled" not in line:
+                    continue
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    entry = orjson.loads(line)
+                    if isinstance(entry, dict) and str(entry.get("event", "")).endswith(
+                        "retry_scheduled"
+                    ):
+                        codes[str(entry.get("code"))] += 1
+        return codes
+
     async def finish(
         self,
         *,
@@ -155,9 +172,7 @@ class Scenario:
         state = await self.admin.state()
         all_notes = dict(notes or {})
         all_notes.setdefault("processes", len(self.workers))
-        all_notes.update(
-            {_short(name): int(value) for name, value in scraped.items() if value}
-        )
+        all_notes.update({_short(name): int(value) for name, value in scraped.items() if value})
         report = check(
             self.name,
             self.ledger,
@@ -174,6 +189,9 @@ class Scenario:
         report.violations.extend(
             find_leaks(secret=self.secret, signatures=self.emulator.signatures, texts=texts)
         )
+        retry_codes = self.retry_codes()
+        if retry_codes:
+            report.notes["retry_codes_logged"] = dict(retry_codes.most_common())
         report.notes["signatures_checked"] = len(self.emulator.signatures)
         report.notes["log_bytes_checked"] = sum(len(w.logs()) for w in self.workers)
         REPORTS.append(report)
