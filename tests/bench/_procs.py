@@ -27,6 +27,8 @@ __all__ = [
     "SECRET",
     "Emulator",
     "Proc",
+    "broker_pid",
+    "cpu_seconds",
     "free_port",
     "new_logs",
     "worker_env",
@@ -43,6 +45,23 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time process ``pid`` has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def broker_pid() -> int | None:
+    """The local RabbitMQ node's process (``beam.smp``), to read its CPU time; None if unseen."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "beam.smp":
+                    return int(entry.name)
+    return None
 
 
 def _clean_env() -> dict[str, str]:
@@ -114,9 +133,7 @@ class Proc:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the child has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     async def wait_http(self, url: str, timeout: float = _READY_TIMEOUT_S) -> None:
         """Wait until ``url`` answers 200; fail at once if the child exits."""

@@ -16,6 +16,7 @@ process used during the batch.
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any, Final, Literal
 import orjson
 
 from tests.bench._load import LoadResult, Rig, accelerator_ids, percentile, request_bodies
-from tests.bench._procs import BIN, Emulator, Proc, worker_env
+from tests.bench._procs import BIN, Emulator, Proc, broker_pid, cpu_seconds, worker_env
 
 __all__ = ["Kind", "Measured", "measure"]
 
@@ -41,6 +42,8 @@ class Measured:
     load: LoadResult
     peak_rss_mib: float
     cpu_s: float
+    #: CPU seconds the other processes used during the batch: emulator, broker, load generator.
+    other_cpu_s: dict[str, float] = field(default_factory=dict)
     lag_ms: dict[str, float] = field(default_factory=dict)
     profile: Path | None = None
 
@@ -57,6 +60,10 @@ class Measured:
             "peak_rss_mib": round(self.peak_rss_mib, 1),
             "cpu_s": round(self.cpu_s, 2),
             "cpu_us_per_request": round(self.cpu_s / max(self.load.received, 1) * 1e6, 1),
+            "other_cpu_us_per_request": {
+                name: round(seconds / max(self.load.received, 1) * 1e6, 1)
+                for name, seconds in self.other_cpu_s.items()
+            },
         }
         if self.lag_ms:
             out["loop_lag_ms"] = self.lag_ms
@@ -136,9 +143,11 @@ async def measure(
                 await emulator.configure(activation_seconds=activation_seconds)
             if profile:
                 profiler = _profiler(name, proc.pid, logs).start()
+            others_before = _other_cpu(emulator)
             cpu_before = proc.cpu_seconds()
             load = await rig.drive(bodies[warmup:], timeout=timeout)
             cpu = proc.cpu_seconds() - cpu_before
+            others = {k: v - others_before[k] for k, v in _other_cpu(emulator).items()}
             peak = proc.status_kib("VmHWM") / 1024.0
             if profiler is not None:
                 await profiler.stop(sig=2)  # SIGINT: py-spy writes its file and exits
@@ -152,9 +161,22 @@ async def measure(
         load=load,
         peak_rss_mib=peak,
         cpu_s=cpu,
+        other_cpu_s=others,
         lag_ms=lag_ms,
         profile=logs / f"{name}.pyspy.txt" if profile else None,
     )
+
+
+def _other_cpu(emulator: Emulator | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    if emulator is not None:
+        out["emulator"] = emulator.proc.cpu_seconds()
+    broker = broker_pid()
+    if broker is not None:
+        out["broker"] = cpu_seconds(broker)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["load_generator"] = usage.ru_utime + usage.ru_stime
+    return out
 
 
 def _profiler(name: str, pid: int, logs: Path) -> Proc:

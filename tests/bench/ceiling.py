@@ -17,11 +17,23 @@ from tests.bench._runs import Measured, measure
 
 __all__ = ["HEADERS", "main", "rows"]
 
-HEADERS = ("run", "requests", "seconds", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "peak RSS MiB")
+HEADERS = (
+    "run",
+    "requests",
+    "seconds",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "CPU µs/req",
+    "emulator",
+    "broker",
+    "loadgen",
+    "peak RSS MiB",
+)
 
 
 def rows(*runs: Measured) -> list[tuple[object, ...]]:
-    """One table row per run."""
+    """One table row per run; CPU columns are µs per request of each process."""
     return [
         (
             m.name,
@@ -31,10 +43,16 @@ def rows(*runs: Measured) -> list[tuple[object, ...]]:
             m.load.p50_ms,
             m.load.p99_ms,
             m.cpu_s / max(m.load.received, 1) * 1e6,
+            *(_per_request(m, name) for name in ("emulator", "broker", "load_generator")),
             m.peak_rss_mib,
         )
         for m in runs
     ]
+
+
+def _per_request(m: Measured, name: str) -> object:
+    seconds = m.other_cpu_s.get(name)
+    return "-" if seconds is None else seconds / max(m.load.received, 1) * 1e6
 
 
 async def main(n: int, prefetch: int, warmup: int) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
-from tests.bench._procs import Emulator, new_logs
+from tests.bench._procs import BIN, Emulator, new_logs
 from tests.bench._profile import read_profile
 from tests.bench._report import emit_json, ratio, table
 from tests.bench._runs import Measured, measure
@@ -62,6 +63,9 @@ def profile_report(run: Measured) -> dict[str, Any]:
 
 async def main(n: int, prefetch: int, warmup: int, profile: bool) -> None:
     """Ceiling, then the worker, side by side; optionally a profiled worker run."""
+    if profile and not (BIN / "py-spy").exists():
+        print("--profile needs py-spy in this environment: pip install py-spy", file=sys.stderr)
+        profile = False
     logs = new_logs("throughput")
     emulator = await Emulator(logs).start()
     try:
