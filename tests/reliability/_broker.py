@@ -212,9 +212,14 @@ class Rig:
         return await wait_until(self.ledger.complete, timeout, wake=wake)
 
     async def queue_length(self, name: str) -> int:
-        """Messages ready in queue ``name``."""
-        queue = await self.channel.declare_queue(name, passive=True)
-        return int(queue.declaration_result.message_count or 0)
+        """Messages ready in queue ``name`` now.
+
+        Asks the broker on the underlying channel: aio-pika's robust channel answers a passive
+        ``declare_queue`` of a queue it declared before from its cache, with the old count.
+        """
+        channel = await self.channel.get_underlay_channel()
+        result = await channel.queue_declare(name, passive=True)
+        return int(result.message_count or 0)
 
     async def read_dead_letters(self) -> list[aio_pika.abc.AbstractIncomingMessage]:
         """Take every message from the dead-letter queue, recording their ids in the ledger."""

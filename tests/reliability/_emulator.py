@@ -5,7 +5,7 @@ middleware (added before the app starts, so the shared emulator code stays untou
 
 - keeps every signature a client sent (the ``Signature=`` of an ACS3 ``Authorization`` header, or
   the RPC V1 ``Signature`` parameter), for the secrets check;
-- can *hold* the API calls a predicate picks (the poison request of the dead-letter scenario):
+- can *hold* the API calls a predicate over their parameters (``Action`` included) picks (the poison request of the dead-letter scenario):
   the call waits, :attr:`held` fires, and the test kills the worker while it waits.
 """
 
@@ -69,7 +69,7 @@ class RecordingEmulator:
         self.signatures.update(_ACS3_SIGNATURE.findall(authorization))
         if "Signature" in request.query:
             self.signatures.add(request.query["Signature"])
-        if self.hold is not None and self.hold(request.query):
+        if self.hold is not None and self.hold(_parameters(request)):
             self.holds += 1
             release = self._release
             self.held.set()
@@ -90,3 +90,12 @@ class RecordingEmulator:
     ) -> None:
         self._release.set()
         await self.server.stop()
+
+
+def _parameters(request: web.Request) -> dict[str, str]:
+    """The call's query parameters plus ``Action`` (ACS3 sends it as ``x-acs-action``)."""
+    parameters = dict(request.query)
+    action = request.headers.get("x-acs-action")
+    if action:
+        parameters.setdefault("Action", action)
+    return parameters
