@@ -81,6 +81,7 @@ class Worker:
         self._consumer: Consumer | None = None
         self.health: HealthServer | None = None
         self.pipeline: Pipeline | None = None
+        self._stopped = False
 
     @property
     def consumer(self) -> Consumer:
@@ -147,7 +148,9 @@ class Worker:
 
     async def is_ready(self) -> bool:
         """Connected and consuming (what ``/readyz`` reports)."""
-        if self._connection is None or self._connection.is_closed or self._consumer is None:
+        if self._stopped or self._consumer is None:
+            return False
+        if self._connection is None or self._connection.is_closed:
             return False
         return await self._consumer.is_consuming()
 
@@ -156,6 +159,9 @@ class Worker:
 
         What did not finish is left unacked, so the broker redelivers it. Idempotent.
         """
+        if self._stopped:
+            return
+        self._stopped = True
         grace = self.settings.shutdown_grace if grace is None else grace
         if self._consumer is not None:
             await self._consumer.stop(grace)

@@ -45,6 +45,7 @@ _SETTLE_FAILURES: Final = (
     ConnectionError,
 )
 _READINESS_TIMEOUT_S: Final = 0.5
+_CANCEL_TIMEOUT_S: Final = 5.0
 
 
 class Handler(Protocol):
@@ -117,10 +118,13 @@ class Consumer:
         Cancelled requests are neither acked nor rejected: closing the channel afterwards hands
         them back to the queue for redelivery.
         """
+        if self._stopping:
+            return
         self._stopping = True
         if self._tag is not None:
             try:
-                await self._queue.cancel(self._tag)
+                # Bounded: during a broker outage the robust channel would wait for a reconnect.
+                await asyncio.wait_for(self._queue.cancel(self._tag), _CANCEL_TIMEOUT_S)
             except (*_SETTLE_FAILURES, TimeoutError) as exc:
                 _log.warning("amqp.consumer.cancel_failed", error=_brief(exc))
         pending = set(self._tasks)

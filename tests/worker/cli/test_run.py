@@ -1,0 +1,120 @@
+"""Tests of ``ga-listener-worker run``, run as an operator runs it: a subprocess, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aio_pika
+import orjson
+
+from tests.fixtures.amqp import OutcomeTap, publish_request
+from worker.amqp.topology import Topology, declare
+from worker.settings import Settings
+
+_EXE = str(Path(sys.executable).with_name("ga-listener-worker"))
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GA_WORKER_", "ALIBABA_CLOUD_"))
+    }
+    env.update(
+        GA_WORKER_AMQP_URL=settings.amqp_url,
+        GA_WORKER_REQUEST_QUEUE=settings.request_queue,
+        GA_WORKER_EVENTS_EXCHANGE=settings.events_exchange,
+        GA_WORKER_HEALTH_PORT="0",
+        GA_WORKER_LOG_FORMAT="json",
+        GA_WORKER_SHUTDOWN_GRACE="5",
+    )
+    env.update(extra)
+    return env
+
+
+async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        _EXE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def _wait_for_event(stream: asyncio.StreamReader, event: str) -> list[str]:
+    lines = []
+    async with asyncio.timeout(30):
+        while True:
+            line = (await stream.readline()).decode()
+            if not line:
+                raise AssertionError(f"stderr ended before {event!r}: {lines}")
+            lines.append(line)
+            if f'"event":"{event}"' in line:
+                return lines
+
+
+async def test_run_with_emulator_answers_and_exits_0_on_sigterm(
+    amqp_settings: Settings, amqp_connection: aio_pika.abc.AbstractConnection
+) -> None:
+    """The worker serves requests against the embedded emulator; SIGTERM drains and exits 0."""
+    topology = Topology.from_settings(amqp_settings)
+    await declare(await amqp_connection.channel(), topology)
+    events = await OutcomeTap.open(amqp_connection, topology.events_exchange)
+    process = await asyncio.create_subprocess_exec(
+        _EXE,
+        "run",
+        "--emulator",
+        env=_env(amqp_settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        await _wait_for_event(process.stderr, "worker.started")
+        body = {"AcceleratorId": "ga-unseeded", "Protocol": "tcp",
+                "PortRanges": [{"FromPort": 80, "ToPort": 80}]}
+        await publish_request(
+            amqp_connection, topology.request_queue, orjson.dumps(body), message_id="req-run"
+        )
+        outcome = await events.next()
+        process.send_signal(signal.SIGTERM)
+        rest = await _wait_for_event(process.stderr, "worker.stopped")
+        code = await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    expected = ("listener.failed.api_error", 0, True)
+    actual = (outcome.routing_key, code, any('"worker.stopping"' in line for line in rest))
+    assert expected == actual
+
+
+async def test_a_bad_setting_is_one_line_and_exit_2(amqp_settings: Settings) -> None:
+    """GA_WORKER_PREFETCH=0: exit 2 with one line naming the variable, no traceback."""
+    code, err = await _run("run", "--emulator", env=_env(amqp_settings, GA_WORKER_PREFETCH="0"))
+    lines = err.strip().splitlines()
+    expected = (2, 1, True)
+    assert expected == (code, len(lines), "GA_WORKER_PREFETCH" in lines[0])
+
+
+async def test_missing_credentials_without_emulator_exit_2(amqp_settings: Settings) -> None:
+    """Without --emulator the AccessKey is required; its absence is named in one line."""
+    code, err = await _run("run", env=_env(amqp_settings))
+    lines = err.strip().splitlines()
+    expected = (2, 1, True)
+    assert expected == (code, len(lines), "ALIBABA_CLOUD_ACCESS_KEY_ID" in lines[0])
+
+
+async def test_unreachable_broker_exit_2(amqp_settings: Settings) -> None:
+    """No broker at the URL: exit 2 with a line naming it, password hidden, no traceback."""
+    env = _env(amqp_settings, GA_WORKER_AMQP_URL="amqp://guest:hunter2@127.0.0.1:1/")
+    code, err = await _run("run", "--emulator", env=env)
+    last = err.strip().splitlines()[-1]
+    expected = (2, True, False, False)
+    actual = (code, last.startswith("Error: cannot reach RabbitMQ"), "hunter2" in err,
+              "Traceback" in err)
+    assert expected == actual
