@@ -110,7 +110,10 @@ def _outcomes(ledger: Ledger, report: ScenarioReport) -> dict[str, dict[str, Any
             report.violations.append(
                 f"AMQP message_id {delivery.message_id!r} differs from event id {event.id!r}"
             )
-        error = None if isinstance(event, CreatedEvent) else event.data.error.type.value
+        error: str | None = None
+        code: str | None = None
+        if not isinstance(event, CreatedEvent):
+            error, code = event.data.error.type.value, event.data.error.code
         previous = distinct.get(event.id)
         current = {
             "kind": kind_of(event.type.value, error),
@@ -118,7 +121,7 @@ def _outcomes(ledger: Ledger, report: ScenarioReport) -> dict[str, dict[str, Any
             "token": event.data.client_token,
             "listener_id": event.data.listener_id,
             "attempts": event.data.attempts,
-            "error_code": None if error is None else event.data.error.code,  # type: ignore[union-attr]
+            "error_code": code,
             "routing_key": delivery.routing_key,
         }
         if previous is not None and previous["kind"] != current["kind"]:

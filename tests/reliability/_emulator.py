@@ -5,8 +5,9 @@ middleware (added before the app starts, so the shared emulator code stays untou
 
 - keeps every signature a client sent (the ``Signature=`` of an ACS3 ``Authorization`` header, or
   the RPC V1 ``Signature`` parameter), for the secrets check;
-- can *hold* the API calls a predicate over their parameters (``Action`` included) picks (the poison request of the dead-letter scenario):
-  the call waits, :attr:`held` fires, and the test kills the worker while it waits.
+- can *hold* the API calls a predicate over their parameters (``Action`` included) picks (the
+  poison request of the dead-letter scenario): the call waits, :attr:`held` fires, and the test
+  kills the worker while it waits.
 """
 
 from __future__ import annotations

@@ -70,6 +70,14 @@ def render(reports: list[ScenarioReport]) -> str:
     listeners in the emulator, CreateListener retries seen, CreateListener calls, dead-lettered."""
     lines = [_HEADER, "-" * len(_HEADER)]
     lines.extend(report.line() for report in reports)
+    signatures = sum(int(r.notes.get("signatures_checked", 0)) for r in reports)
+    log_bytes = sum(int(r.notes.get("log_bytes_checked", 0)) for r in reports)
+    events = sum(r.deliveries for r in reports)
+    leaks = sum(1 for r in reports for v in r.violations if " appears in " in v)
+    lines.append(
+        f"secrets: {leaks} leaks; {signatures} signatures and the access key secret looked for "
+        f"in {log_bytes} bytes of worker output and {events} event bodies"
+    )
     return "\n".join(lines)
 
 

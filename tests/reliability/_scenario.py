@@ -3,7 +3,7 @@
 ::
 
     async with Scenario("kill -9 x2", secret=..., log_dir=...) as sc:
-        await sc.emulator_admin.add_accelerator(...)
+        await sc.add_accelerators([...])
         await sc.rig.publish(valid_requests(...))
         worker = await sc.start_worker(prefetch="400")
         ...
@@ -72,6 +72,8 @@ class Scenario:
         self.rig = Rig(self.ledger, observe=observe)
         self.workers: list[WorkerProcess] = []
         self.extra_texts: list[tuple[str, bytes]] = []
+        #: Every secret the scenario's processes know; none may appear in logs or events.
+        self.secrets = [secret]
         self._session: aiohttp.ClientSession | None = None
         self._admin: EmulatorAdmin | None = None
 
@@ -121,7 +123,7 @@ class Scenario:
             **settings,
         )
 
-    def spawn(self, env: Mapping[str, str] | None = None, **settings: str) -> WorkerProcess:
+    def spawn(self, env: Mapping[str, str] | None = None, /, **settings: str) -> WorkerProcess:
         """Start one more worker process (not waiting for it)."""
         name = f"worker-{len(self.workers) + 1}"
         worker = WorkerProcess(env if env is not None else self.env(**settings), self.log_dir, name)
@@ -130,7 +132,7 @@ class Scenario:
         return worker
 
     async def start_worker(
-        self, env: Mapping[str, str] | None = None, **settings: str
+        self, env: Mapping[str, str] | None = None, /, **settings: str
     ) -> WorkerProcess:
         """Start a worker and wait until it consumes."""
         worker = self.spawn(env, **settings)
@@ -186,9 +188,10 @@ class Scenario:
         texts = [(str(w.log_path.name), w.logs()) for w in self.workers]
         texts += [(f"event {d.message_id}", d.body) for d in self.ledger.deliveries]
         texts += self.extra_texts
-        report.violations.extend(
-            find_leaks(secret=self.secret, signatures=self.emulator.signatures, texts=texts)
-        )
+        for secret in self.secrets:
+            report.violations.extend(
+                find_leaks(secret=secret, signatures=self.emulator.signatures, texts=texts)
+            )
         retry_codes = self.retry_codes()
         if retry_codes:
             report.notes["retry_codes_logged"] = dict(retry_codes.most_common())

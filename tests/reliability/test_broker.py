@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -46,9 +47,8 @@ async def test_proxy_cuts_connections_mid_run(scenario: Callable[..., Scenario])
         cut = []
         for fraction in (0.2, 0.5):
             threshold = int(total * fraction)
-            assert await wait_until(lambda t=threshold: sc.ledger.answered >= t, 60, wake=wake), (
-                f"stuck at {sc.ledger.answered}: {worker.tail()}"
-            )
+            reached = await wait_until(partial(_answered, sc, threshold), 60, wake=wake)
+            assert reached, f"stuck at {sc.ledger.answered}: {worker.tail()}"
             cut.append(await proxy.cut())
         assert await sc.rig.wait_complete(120), (
             f"{len(sc.ledger.pending())} unanswered: {worker.tail()}"
@@ -61,6 +61,10 @@ async def test_proxy_cuts_connections_mid_run(scenario: Callable[..., Scenario])
     assert_clean(report)
     assert {CREATED: total} == dict(report.kinds)
     assert proxy.accepted >= 3, "the worker did not reconnect after each cut"
+
+
+def _answered(sc: Scenario, threshold: int) -> bool:
+    return sc.ledger.answered >= threshold
 
 
 async def _rabbitmqctl(*args: str) -> None:

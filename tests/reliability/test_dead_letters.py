@@ -117,8 +117,10 @@ async def _wait_held(sc: Scenario, timeout: float = 30.0) -> bool:
             return True
         if await sc.rig.queue_length(sc.rig.topology.dead_queue):
             return False
+    ready = await sc.rig.queue_length(sc.rig.topology.request_queue)
     raise AssertionError(
-        f"poison neither delivered nor dead-lettered; holds={sc.emulator.holds} ready={await sc.rig.queue_length(sc.rig.topology.request_queue)} answered={sc.ledger.answered}"
+        f"poison neither delivered nor dead-lettered: held {sc.emulator.holds} times, "
+        f"{ready} ready, {sc.ledger.answered} answered"
     )
 
 
