@@ -46,33 +46,57 @@ _INLINE_SECRET: Final = re.compile(
 
 def redact_value(value: Any) -> Any:
     """``value`` with every embedded secret replaced; containers are copied, not changed."""
-    if isinstance(value, str):
-        if "://" in value:
-            value = _URL_USERINFO.sub(r"\1:" + REDACTED + "@", value)
-        if "=" in value or ":" in value:
-            value = _INLINE_SECRET.sub(r"\1\2" + REDACTED, value)
+    kind = type(value)
+    if kind is str:
+        return _redact_str(value)
+    if value is None or kind is int or kind is float or kind is bool:
         return value
-    if isinstance(value, Mapping):
+    if isinstance(value, dict | Mapping):
         return {key: _redact_item(key, item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [redact_value(item) for item in value]
+    if isinstance(value, str):
+        return _redact_str(value)
     return value
 
 
+def _redact_str(value: str) -> str:
+    if "://" in value:
+        value = _URL_USERINFO.sub(r"\1:" + REDACTED + "@", value)
+    if "=" in value or ":" in value:
+        value = _INLINE_SECRET.sub(r"\1\2" + REDACTED, value)
+    return value
+
+
+# Log events reuse a handful of keys: remember which name a secret.
+_KEY_VERDICTS: dict[str, bool] = {}
+_KEY_VERDICTS_MAX: Final = 4096
+
+
+def _is_secret_key(key: str) -> bool:
+    verdict = _KEY_VERDICTS.get(key)
+    if verdict is None:
+        verdict = bool(_SECRET_KEY.search(key)) and key.lower() not in _PUBLIC_KEYS
+        if len(_KEY_VERDICTS) < _KEY_VERDICTS_MAX:
+            _KEY_VERDICTS[key] = verdict
+    return verdict
+
+
 def _redact_item(key: object, value: Any) -> Any:
-    if (
-        isinstance(key, str)
-        and value is not None
-        and _SECRET_KEY.search(key)
-        and key.lower() not in _PUBLIC_KEYS
-    ):
+    if value is not None and isinstance(key, str) and _is_secret_key(key):
         return REDACTED
     return redact_value(value)
+
+
+# Keys the chain itself fills in: never secret, skipped for speed (ISO timestamps hold ":").
+_TRUSTED_KEYS: Final = frozenset({"timestamp", "level", "logger"})
 
 
 def redact(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     """structlog processor: redact secrets in keys and values of the whole event."""
     for key, value in event_dict.items():
+        if key in _TRUSTED_KEYS or value is None:
+            continue
         event_dict[key] = _redact_item(key, value)
     return event_dict
 
@@ -81,13 +105,35 @@ def _orjson_dumps(obj: Any, **_kw: Any) -> str:
     return orjson.dumps(obj, default=repr).decode()
 
 
-def _shared_processors() -> list[Processor]:
-    return [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-    ]
+class _LineLogger:
+    """structlog's output end: one rendered line per event, written and flushed.
+
+    Cheaper than a detour through ``logging`` for our own events; carries the name given to
+    ``structlog.get_logger(name)`` so :func:`_add_logger_name` can report it.
+    """
+
+    __slots__ = ("_file", "name")
+
+    def __init__(self, file: IO[str], name: str | None) -> None:
+        self._file = file
+        self.name = name
+
+    def msg(self, message: str) -> None:
+        self._file.write(message + "\n")
+        self._file.flush()
+
+    debug = info = warning = warn = error = err = critical = exception = fatal = log = msg
+
+
+def _add_logger_name(logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    name = getattr(logger, "name", None)
+    if name and "logger" not in event_dict:
+        event_dict["logger"] = name
+    return event_dict
+
+
+def _timestamper() -> Processor:
+    return structlog.processors.TimeStamper(fmt="iso", utc=True)
 
 
 def _render_processors(fmt: str) -> list[Processor]:
@@ -112,22 +158,28 @@ def configure_logging(
 ) -> None:
     """Configure structlog and the standard library's root logger for the whole process.
 
-    ``fmt`` is ``"json"`` or ``"console"``; ``level`` a level name. Idempotent.
+    ``fmt`` is ``"json"`` or ``"console"``; ``level`` a level name. Idempotent. Our own events
+    go straight from structlog to the stream (a disabled level costs one comparison); the
+    standard library's records go through the same redaction and renderer via a handler.
     """
     numeric = logging.getLevelNamesMapping()[level.upper()]
     out = stream if stream is not None else sys.stderr
-    shared = _shared_processors()
     render = _render_processors(fmt)
+
+    def factory(*args: Any) -> _LineLogger:
+        return _LineLogger(out, str(args[0]) if args else None)
 
     structlog.configure(
         processors=[
-            structlog.stdlib.filter_by_level,
-            *shared,
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _add_logger_name,
+            _timestamper(),
             structlog.processors.StackInfoRenderer(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            *render,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=factory,
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         # Not cached: tests swap the configuration (structlog.testing.capture_logs).
         cache_logger_on_first_use=False,
     )
@@ -135,7 +187,12 @@ def configure_logging(
     handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=[
+                structlog.contextvars.merge_contextvars,
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                _timestamper(),
+            ],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
         )
     )
@@ -149,4 +206,3 @@ def configure_logging(
     for name in ("aiormq", "aio_pika"):
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-

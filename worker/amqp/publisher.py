@@ -144,17 +144,17 @@ class OutcomePublisher:
         while True:
             attempt += 1
             try:
-                channel = await asyncio.wait_for(
-                    self._channel.get_underlay_channel(), self._timeout
-                )
-                confirmation = await channel.basic_publish(
-                    body,
-                    exchange=exchange,
-                    routing_key=routing_key,
-                    properties=properties,
-                    mandatory=mandatory,
-                    timeout=self._timeout,
-                )
+                # One bound for waiting on a reconnecting channel and for the confirm; a
+                # context manager, not wait_for, so the hot path creates no extra task.
+                async with asyncio.timeout(self._timeout):
+                    channel = await self._channel.get_underlay_channel()
+                    confirmation = await channel.basic_publish(
+                        body,
+                        exchange=exchange,
+                        routing_key=routing_key,
+                        properties=properties,
+                        mandatory=mandatory,
+                    )
                 _check_confirmation(confirmation)
                 return
             except _RETRYABLE as exc:
