@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 import aio_pika
 import click
 import orjson
 
+from schemas.outcome import CreatedEvent
 from worker.amqp.topology import Topology, declare
 from worker.cli import main
 from worker.cli._broker import BrokerUnreachable, connect
@@ -58,16 +60,17 @@ async def _submit(settings: Settings, requests: list[RequestFile], wait: float |
 
 async def _print_outcomes(requester: Requester, *, total: int, wait: float) -> int:
     progress = Progress(total)
+    deadline = time.monotonic() + wait
     failed = False
     progress.draw(wait)
     try:
         async for received in requester.outcomes(wait=wait, on_tick=progress.draw):
-            created = received.event.type.value == "ga.listener.created"
+            created = isinstance(received.event, CreatedEvent)
             failed = failed or not created
             progress.count(created=created)
             # One line per event, whatever the publisher's formatting.
             progress.echo(orjson.dumps(orjson.loads(received.body)).decode(), sys.stdout)
-            progress.draw(0.0 if not requester.pending else wait)
+            progress.draw(max(deadline - time.monotonic(), 0.0))
     finally:
         progress.close()
     for request in requester.pending:
