@@ -105,7 +105,6 @@ class Worker:
             self._publisher = await OutcomePublisher.open(
                 connection,
                 self.topology.events_exchange,
-                confirm_timeout=s.publish_timeout,
                 deadline=s.publish_deadline,
             )
             channel = await connection.channel(publisher_confirms=False)

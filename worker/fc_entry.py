@@ -94,7 +94,6 @@ async def _amqp_publisher(settings: Settings) -> AsyncIterator[OutcomePublisher]
         publisher = await AmqpOutcomePublisher.open(
             connection,
             topology.events_exchange,
-            confirm_timeout=settings.publish_timeout,
             deadline=settings.publish_deadline,
         )
         try:

@@ -78,10 +78,9 @@ class Settings(BaseSettings):
     events_exchange: str = Field(default="ga.listener.events", min_length=1, max_length=200)
     #: Seconds in-flight requests get to finish after SIGTERM before they are left to redelivery.
     shutdown_grace: float = Field(default=30.0, ge=0)
-    #: Total seconds to keep trying to publish one outcome before the request is requeued.
-    publish_deadline: float = Field(default=30.0, gt=0)
-    #: Seconds to wait for one publisher confirm (a blocked broker never confirms).
-    publish_timeout: float = Field(default=10.0, gt=0)
+    #: Seconds to get one outcome confirmed (a blocked broker never confirms) before the
+    #: request is requeued; a late confirm is waited for, never answered by a second publish.
+    publish_deadline: float = Field(default=60.0, gt=0)
     #: Seconds between reconnect attempts of the robust connection.
     reconnect_interval: float = Field(default=2.0, gt=0)
     health_host: str = "0.0.0.0"  # noqa: S104 - probes come from outside the container

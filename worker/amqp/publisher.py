@@ -4,8 +4,10 @@ The guarantee the consumer builds on: when :meth:`OutcomePublisher.publish` retu
 outcome is on the events exchange, persistent and confirmed (contract §4). Everything short of
 that is a :class:`PublishError`: a broker nack, a ``basic.return`` (mandatory publish that no
 queue and not even the alternate exchange took), a missing exchange, a closed channel, or no
-confirm within ``publish_timeout`` (a blocked broker). Transient failures are retried, with
-capped backoff, until ``publish_deadline``.
+confirm within ``deadline`` (a blocked broker). A publish whose channel failed is published
+again, with capped backoff, until the deadline; a publish that is merely waiting for its confirm
+is never published again: under load confirms come late, and re-publishing (then requeueing the
+request) would multiply the very load that delayed them.
 
 The ``reply_to`` copy goes through the default exchange *not* mandatory: a requester that has
 gone away (its reply queue deleted) must not stop the request from being acked. A failed reply
@@ -40,10 +42,10 @@ _PERSISTENT: Final = 2
 _FIRST_BACKOFF_S: Final = 0.05
 _MAX_BACKOFF_S: Final = 2.0
 
-# What a publish can fail with, short of a bug: broker refusals, channel/connection loss, and
-# the confirm timeout.
+# What a publish can fail with, short of a bug, that a new publish may cure: broker refusals
+# and channel/connection loss. Not a late confirm: that one is waited for, up to the deadline.
 _RETRYABLE: Final = (aiormq.exceptions.AMQPError, aiormq.exceptions.ChannelInvalidStateError,
-                     ConnectionError, TimeoutError)
+                     ConnectionError)
 
 
 class PublishError(Exception):
@@ -77,12 +79,10 @@ class OutcomePublisher:
         channel: aio_pika.abc.AbstractChannel,
         exchange: str,
         *,
-        confirm_timeout: float = 10.0,
-        deadline: float = 30.0,
+        deadline: float = 60.0,
     ) -> None:
         self._channel = channel
         self._exchange = exchange
-        self._timeout = confirm_timeout
         self._deadline = deadline
 
     @classmethod
@@ -91,12 +91,11 @@ class OutcomePublisher:
         connection: aio_pika.abc.AbstractConnection,
         exchange: str,
         *,
-        confirm_timeout: float = 10.0,
-        deadline: float = 30.0,
+        deadline: float = 60.0,
     ) -> OutcomePublisher:
         """Open a publishing channel on ``connection`` (kept by the publisher) and wrap it."""
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        return cls(channel, exchange, confirm_timeout=confirm_timeout, deadline=deadline)
+        return cls(channel, exchange, deadline=deadline)
 
     @property
     def channel(self) -> aio_pika.abc.AbstractChannel:
@@ -138,15 +137,16 @@ class OutcomePublisher:
         *,
         mandatory: bool,
     ) -> None:
-        started = time.monotonic()
+        deadline = time.monotonic() + self._deadline
         backoff = _FIRST_BACKOFF_S
         attempt = 0
+        cause = "no confirm in time"
         while True:
             attempt += 1
             try:
                 # One bound for waiting on a reconnecting channel and for the confirm; a
                 # context manager, not wait_for, so the hot path creates no extra task.
-                async with asyncio.timeout(self._timeout):
+                async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
                     channel = await self._channel.get_underlay_channel()
                     confirmation = await channel.basic_publish(
                         body,
@@ -157,9 +157,15 @@ class OutcomePublisher:
                     )
                 _check_confirmation(confirmation)
                 return
+            except TimeoutError:
+                raise PublishError(
+                    f"outcome not confirmed within {self._deadline:g} s after {attempt} attempts:"
+                    f" {cause}",
+                    cause=cause,
+                ) from None
             except _RETRYABLE as exc:
                 cause = _describe(exc)
-                remaining = self._deadline - (time.monotonic() - started)
+                remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PublishError(
                         f"outcome not confirmed after {attempt} attempts: {cause}", cause=cause
@@ -185,7 +191,5 @@ def _check_confirmation(confirmation: ConfirmationFrameType | None) -> None:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, aiormq.exceptions.PublishError):
         return "returned (unroutable)"
-    if isinstance(exc, TimeoutError):
-        return "no confirm in time"
     text = str(exc).strip() or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:300]

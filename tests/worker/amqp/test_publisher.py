@@ -61,7 +61,7 @@ async def fixture_publisher(
     connection = await aio_pika.connect_robust(amqp_url)
     await declare(await connection.channel(), topology)
     publisher = await OutcomePublisher.open(
-        connection, topology.events_exchange, confirm_timeout=2.0, deadline=1.0
+        connection, topology.events_exchange, deadline=1.0
     )
     try:
         yield publisher
