@@ -23,11 +23,11 @@ import structlog
 from handlers.ports import CallTrace
 from schemas.errors import ApiError
 from schemas.request import CreateListenerRequest
+from schemas.wire import to_query
 from worker.ga._errors import translate
 from worker.ga._poll import PollPolicy, poll_until_active
 from worker.ga._retry import RetryPolicy, event_name
 from worker.ga._transport import SignatureVersion, Transport
-from worker.ga._wire import to_query
 from worker.ga.credentials import Credentials
 
 __all__ = ["GaClient", "GaSettings"]
