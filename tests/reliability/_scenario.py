@@ -16,6 +16,7 @@ summary. Leaving the block kills whatever still runs and deletes the scenario's 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -43,6 +44,9 @@ _METRICS = (
     "ga_worker_ack_failures_total",
     "ga_worker_publish_failures_total",
 )
+
+
+_CLOSE_TIMEOUT_S = 30.0
 
 
 def _short(metric: str) -> str:
@@ -99,8 +103,9 @@ class Scenario:
     ) -> None:
         for worker in self.workers:
             worker.kill()
+        # Bounded: a robust connection in the middle of reconnecting can wait forever.
         with contextlib.suppress(Exception):
-            await self.rig.close()
+            await asyncio.wait_for(self.rig.close(), _CLOSE_TIMEOUT_S)
         if self._session is not None:
             await self._session.close()
         await self.emulator.__aexit__(exc_type, exc, tb)
