@@ -16,26 +16,9 @@ from schemas.wire import from_query
 from worker.emulator._catalog import api_error
 from worker.emulator._state import EmulatorState
 
-__all__ = ["COMMON_PARAMETERS", "OPERATIONS", "VERSION", "Operation"]
+__all__ = ["OPERATIONS", "VERSION", "Operation"]
 
 VERSION = "2019-11-20"
-
-# Parameters of the RPC protocol itself, not of any action.
-COMMON_PARAMETERS = frozenset(
-    {
-        "AccessKeyId",
-        "Action",
-        "Format",
-        "SecurityToken",
-        "Signature",
-        "SignatureMethod",
-        "SignatureNonce",
-        "SignatureType",
-        "SignatureVersion",
-        "Timestamp",
-        "Version",
-    }
-)
 
 Operation = Callable[[EmulatorState, Mapping[str, str], str], dict[str, Any]]
 
@@ -68,9 +51,9 @@ def create_listener(
     state: EmulatorState, params: Mapping[str, str], account: str
 ) -> dict[str, Any]:
     """CreateListener: validate like the reference, then apply the stateful rules."""
-    fields = {k: v for k, v in params.items() if k not in COMMON_PARAMETERS}
     try:
-        request = parse_request(from_query(fields))
+        # from_query leaves out the RPC common parameters (Action, Signature, ...).
+        request = parse_request(from_query(params))
     except RequestInvalid as exc:
         first = exc.violations[0]
         raise api_error(first.code, f"{first.path}: {first.message}") from None

@@ -1,7 +1,6 @@
 """Tests of the admin API (``/_emulator/``), driven over HTTP as outside tests drive it."""
 
 # House style (STYLE.md) is ``expected == actual``; ruff would flip it.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 

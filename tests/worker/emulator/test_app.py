@@ -1,7 +1,6 @@
 """Tests of the emulator's RPC endpoint over real HTTP: signatures, rules, faults, wire forms."""
 
 # House style (STYLE.md) is ``expected == actual``; ruff would flip it.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 

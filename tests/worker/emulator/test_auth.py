@@ -1,7 +1,6 @@
 """Tests of ``worker.emulator._auth``: ACS3 and RPC V1 verification, clocks and nonces."""
 
 # House style (STYLE.md) is ``expected == actual``; ruff would flip it.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ Time in the emulator is a hand-moved clock, so "until active" needs no sleeping.
 """
 
 # House style (STYLE.md) is ``expected == actual``; ruff would flip it.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 

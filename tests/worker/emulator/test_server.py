@@ -1,7 +1,6 @@
 """Tests of ``EmulatorServer`` and the ``ga-listener-worker emulator`` command."""
 
 # House style (STYLE.md) is ``expected == actual``; ruff would flip it.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Tests of ``worker.emulator._state``: the lazy listener state machine and the stateful rules."""
 
 # House style (STYLE.md) is ``expected == actual``; ruff would flip it.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 
