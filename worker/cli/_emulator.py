@@ -58,7 +58,13 @@ async def _serve(server: EmulatorServer, accelerators: list[tuple[str, int]]) ->
 
 @main.command(name="emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8099, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8099,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port, printed at start).",
+)
 @click.option(
     "--access-key-id",
     default="testid",
@@ -105,7 +111,12 @@ def emulator(
     seed: int | None,
     accelerators: tuple[str, ...],
 ) -> None:
-    """Run the GA emulator (CONTRACT §6) until SIGINT/SIGTERM."""
+    """Run the GA emulator, a local stand-in for the Global Accelerator API, until SIGINT/SIGTERM.
+
+    Point the worker at it with GA_WORKER_GA_ENDPOINT=http://HOST:PORT and the emulator's
+    credentials. Shape it over HTTP: POST /_emulator/accelerators, GET /_emulator/state,
+    PUT /_emulator/config, PUT /_emulator/faults, POST /_emulator/reset.
+    """
     parsed = [_accelerator(value) for value in accelerators]
     configure_logging("console" if sys.stderr.isatty() else "json")
     server = EmulatorServer(

@@ -24,10 +24,20 @@ _CONNECT_ERRORS = (OSError, TimeoutError)
 @click.option(
     "--emulator",
     is_flag=True,
-    help="Start the embedded GA emulator in-process (credentials testid/testsecret) and use it.",
+    help=(
+        "Start the embedded GA emulator in-process (credentials testid/testsecret) and use it"
+        " instead of GA_WORKER_GA_ENDPOINT. It starts with no accelerators: add some with"
+        " POST <url>/_emulator/accelerators (the URL is in the worker.emulator_started log line)."
+    ),
 )
 def run(emulator: bool) -> None:
-    """Consume requests and publish one outcome each, until SIGTERM/SIGINT."""
+    """Consume requests and publish one outcome each, until SIGTERM/SIGINT.
+
+    Reads GA_WORKER_* settings (broker: GA_WORKER_AMQP_URL) and the ALIBABA_CLOUD_ACCESS_KEY_ID /
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET credentials from the environment. On SIGTERM it stops
+    consuming, lets in-flight requests finish within GA_WORKER_SHUTDOWN_GRACE, leaves the rest
+    for redelivery and exits 0. Exit 2: a bad setting or an unreachable broker.
+    """
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -17,7 +17,11 @@ from worker.settings import SettingsError, load_settings
 
 @main.command(name="topology")
 def topology() -> None:
-    """Print the queues, exchanges and bindings the worker declares, as definitions JSON."""
+    """Print the queues, exchanges and bindings the worker declares, as definitions JSON.
+
+    Names follow GA_WORKER_REQUEST_QUEUE and GA_WORKER_EVENTS_EXCHANGE. Load it into a broker
+    with: rabbitmqctl import_definitions FILE (the worker also declares it itself at start).
+    """
     try:
         settings = load_settings()
     except SettingsError as exc:
