@@ -44,8 +44,11 @@ _MAX_BACKOFF_S: Final = 2.0
 
 # What a publish can fail with, short of a bug, that a new publish may cure: broker refusals
 # and channel/connection loss. Not a late confirm: that one is waited for, up to the deadline.
-_RETRYABLE: Final = (aiormq.exceptions.AMQPError, aiormq.exceptions.ChannelInvalidStateError,
-                     ConnectionError)
+_RETRYABLE: Final = (
+    aiormq.exceptions.AMQPError,
+    aiormq.exceptions.ChannelInvalidStateError,
+    ConnectionError,
+)
 
 
 class PublishError(Exception):

@@ -21,7 +21,14 @@ import aio_pika
 if TYPE_CHECKING:
     from worker.settings import Settings
 
-__all__ = ["DELIVERY_LIMIT", "DeclaredTopology", "Topology", "declare", "definitions"]
+__all__ = [
+    "DELIVERY_LIMIT",
+    "DeclaredTopology",
+    "Topology",
+    "declare",
+    "definitions",
+    "delete",
+]
 
 #: Deliveries of one request before the quorum queue dead-letters it (a message the worker
 #: keeps dying on must not loop forever; RabbitMQ 3.10 has no default limit).
@@ -126,6 +133,14 @@ async def declare(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> 
         topology.request_queue, durable=True, arguments=topology.request_queue_arguments()
     )
     return DeclaredTopology(request_queue=requests, events_exchange=events)
+
+
+async def delete(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> None:
+    """Delete all six entities, messages included (temporary topologies: demo, tests)."""
+    for queue in (topology.request_queue, topology.dead_queue, topology.unrouted_queue):
+        await channel.queue_delete(queue)
+    for exchange in (topology.events_exchange, topology.dead_exchange, topology.unrouted_exchange):
+        await channel.exchange_delete(exchange)
 
 
 def definitions(topology: Topology, *, vhost: str = "/") -> dict[str, Any]:

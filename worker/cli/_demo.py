@@ -23,7 +23,7 @@ import click
 
 from handlers.pipeline import Pipeline
 from schemas.outcome import CreatedEvent, FailedEvent
-from worker.amqp.topology import Topology
+from worker.amqp.topology import Topology, delete
 from worker.app import EMULATOR_ACCESS_KEY_ID, EMULATOR_ACCESS_KEY_SECRET, Worker, emulator_settings
 from worker.cli import main
 from worker.cli._broker import BrokerUnreachable, connect, redact_url
@@ -102,14 +102,7 @@ class _InMemory:
 async def _delete_topology(connection: aio_pika.abc.AbstractConnection, topology: Topology) -> None:
     channel = await connection.channel()
     try:
-        for queue in (topology.request_queue, topology.dead_queue, topology.unrouted_queue):
-            await channel.queue_delete(queue)
-        for exchange in (
-            topology.events_exchange,
-            topology.dead_exchange,
-            topology.unrouted_exchange,
-        ):
-            await channel.exchange_delete(exchange)
+        await delete(channel, topology)
     finally:
         await channel.close()
 
