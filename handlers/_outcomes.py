@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+import orjson
+from pydantic import BaseModel
+
 from handlers.ports import CallTrace
 from schemas.errors import ApiError, PollFailed, RequestInvalid
 from schemas.outcome import (
+    CE_SOURCE,
+    CREATED_ROUTING_KEY,
     CreatedData,
     CreatedEvent,
     ErrorDetail,
     ErrorType,
+    EventType,
     FailedData,
     FailedEvent,
     Outcome,
@@ -101,8 +107,13 @@ def error_of(exc: HandledError) -> OutcomeError:
     )
 
 
-# Plain validated construction: pydantic-core validates these few fields faster than
-# model_construct copies them in Python (measured), and it keeps the events honest.
+# The body is serialised by orjson from the plain dicts the models are built from, not by
+# ``model_dump_json`` (measured: created 27.5 -> 16 µs, failed 28 -> 22 µs per outcome). The models
+# are still built validated for ``Outcome.event``: pydantic-core validates these few fields faster
+# than ``model_construct`` copies them in Python (measured, 3.5 vs 6 µs), and it keeps them honest.
+_JSON_OPTIONS: Final = orjson.OPT_UTC_Z  # pydantic's datetime form: ``...Z`` for UTC
+
+
 def _common(facts: Facts, trace: CallTrace, duration_ms: float) -> dict[str, Any]:
     return {
         "client_token": facts.client_token,
@@ -113,9 +124,38 @@ def _common(facts: Facts, trace: CallTrace, duration_ms: float) -> dict[str, Any
         "listener_id": facts.listener_id,
         "attempts": trace.attempts,
         "polls": trace.polls,
-        "duration_ms": duration_ms,
+        "duration_ms": float(duration_ms),
         "api_request_ids": list(trace.api_request_ids),
     }
+
+
+def _event_fields(
+    event_id: str, event_type: EventType, facts: Facts, time: datetime
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": CE_SOURCE,
+        "type": event_type,
+        "subject": facts.client_token,
+        "time": time,
+        "datacontenttype": "application/json",
+    }
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    """A model's fields (then any extras) as a dict, in pydantic's dump order, one level deep."""
+    values = {name: getattr(model, name) for name in type(model).model_fields}
+    if model.model_extra:
+        values.update(model.model_extra)
+    return values
+
+
+def _error_json(error: OutcomeError) -> dict[str, Any]:
+    values = _plain(error)
+    if error.details is not None:
+        values["details"] = [_plain(detail) for detail in error.details]
+    return values
 
 
 def _outcome(
@@ -123,11 +163,13 @@ def _outcome(
     trace: CallTrace,
     duration_ms: float,
     event: CreatedEvent | FailedEvent,
+    *,
+    body: dict[str, Any],
     error: OutcomeError | None,
 ) -> Outcome:
     return Outcome(
         event=event,
-        body=event.model_dump_json().encode(),
+        body=orjson.dumps(body, option=_JSON_OPTIONS),
         routing_key=routing_key_for(error.type if error else None),
         message_id=event.id,
         correlation_id=facts.correlation_id,
@@ -152,13 +194,15 @@ def created_outcome(
     time: datetime,
 ) -> Outcome:
     """``ga.listener.created``: the listener is ``active``; ``listener`` is its DescribeListener."""
-    event = CreatedEvent(
-        id=outcome_message_id(facts.client_token, routing_key_for(None)),
-        subject=facts.client_token,
-        time=time,
-        data=CreatedData(**_common(facts, trace, duration_ms), listener=listener),
+    data = _common(facts, trace, duration_ms)
+    data["state"] = "active"
+    data["listener"] = listener
+    fields = _event_fields(
+        outcome_message_id(facts.client_token, CREATED_ROUTING_KEY), EventType.CREATED, facts, time
     )
-    return _outcome(facts, trace, duration_ms, event, None)
+    event = CreatedEvent(**fields, data=CreatedData(**data))
+    fields["data"] = data
+    return _outcome(facts, trace, duration_ms, event, body=fields, error=None)
 
 
 def failed_outcome(
@@ -170,10 +214,14 @@ def failed_outcome(
     time: datetime,
 ) -> Outcome:
     """``ga.listener.failed`` with ``error``, routed as ``listener.failed.<error.type>``."""
-    event = FailedEvent(
-        id=outcome_message_id(facts.client_token, routing_key_for(error.type)),
-        subject=facts.client_token,
-        time=time,
-        data=FailedData(**_common(facts, trace, duration_ms), error=error),
+    data = _common(facts, trace, duration_ms)
+    fields = _event_fields(
+        outcome_message_id(facts.client_token, routing_key_for(error.type)),
+        EventType.FAILED,
+        facts,
+        time,
     )
-    return _outcome(facts, trace, duration_ms, event, error)
+    event = FailedEvent(**fields, data=FailedData(**data, error=error))
+    data["error"] = _error_json(error)
+    fields["data"] = data
+    return _outcome(facts, trace, duration_ms, event, body=fields, error=error)
