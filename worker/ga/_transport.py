@@ -29,6 +29,7 @@ SignatureVersion = Literal["v3", "v1"]
 
 _SKIP_AUTO_HEADERS: Final = ("Content-Type",)
 _ACCEPT: Final = {"Accept": "application/json"}
+_MAX_TIMEOUTS: Final = 16
 
 
 def utc_timestamp() -> str:
@@ -45,14 +46,16 @@ class Transport:
     """Signs and sends one action; returns the decoded JSON object or raises ``ApiError``."""
 
     __slots__ = (
-        "_base",
+        "_authority",
         "_clock",
         "_connect_timeout",
         "_credentials",
         "_host",
         "_nonce",
+        "_scheme",
         "_session_factory",
         "_signature_version",
+        "_timeouts",
     )
 
     def __init__(
@@ -69,7 +72,9 @@ class Transport:
         url = URL(endpoint)
         if url.scheme not in {"http", "https"} or not url.host:
             raise ValueError("the GA endpoint must be an http:// or https:// URL with a host")
-        self._base = str(url.origin())
+        origin = URL(str(url.origin()))
+        self._scheme = origin.scheme
+        self._authority = origin.raw_authority
         self._host = url.host if url.is_default_port() else f"{url.host}:{url.port}"
         self._credentials = credentials
         self._session_factory = session_factory
@@ -77,6 +82,8 @@ class Transport:
         self._connect_timeout = connect_timeout
         self._clock = clock
         self._nonce = nonce
+        # Almost every call has the same budget (the request timeout): reuse its timeout object.
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _signed(self, action: str, query: Mapping[str, str]) -> tuple[URL, dict[str, str]]:
         if self._signature_version == "v1":
@@ -107,7 +114,27 @@ class Transport:
                 canonical_query=wire,
             )
         headers.update(_ACCEPT)
-        return URL(f"{self._base}/?{wire}" if wire else f"{self._base}/", encoded=True), headers
+        # Built from parts, not parsed from a string (measured 5.5 -> 2.1 µs for a CreateListener
+        # URL); ``encoded=True`` keeps the signed query byte for byte.
+        url = URL.build(
+            scheme=self._scheme,
+            authority=self._authority,
+            path="/",
+            query_string=wire,
+            encoded=True,
+        )
+        return url, headers
+
+    def _timeout(self, budget: float) -> aiohttp.ClientTimeout:
+        timeout = self._timeouts.get(budget)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(
+                total=budget, sock_connect=min(self._connect_timeout, budget)
+            )
+            if len(self._timeouts) >= _MAX_TIMEOUTS:  # retries near the deadline: one-off budgets
+                self._timeouts.clear()
+            self._timeouts[budget] = timeout
+        return timeout
 
     async def call(self, action: str, query: Mapping[str, str], *, budget: float) -> dict[str, Any]:
         """Send ``action`` once within ``budget`` seconds; the answer's JSON object.
@@ -116,15 +143,12 @@ class Transport:
         failure, and nothing else but ``CancelledError``.
         """
         url, headers = self._signed(action, query)
-        client_timeout = aiohttp.ClientTimeout(
-            total=budget, sock_connect=min(self._connect_timeout, budget)
-        )
         try:
             async with self._session_factory().post(
                 url,
                 headers=headers,
                 skip_auto_headers=_SKIP_AUTO_HEADERS,
-                timeout=client_timeout,
+                timeout=self._timeout(budget),
                 allow_redirects=False,
             ) as response:
                 body = await response.read()
