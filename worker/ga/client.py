@@ -78,6 +78,7 @@ class GaClient:
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        self._closed = False
         self._max_connections = max_connections
         self._request_timeout = request_timeout
         self._retry = RetryPolicy(
@@ -128,6 +129,9 @@ class GaClient:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            if self._closed:
+                # A call racing aclose() must not open a session nobody will close.
+                raise RuntimeError("the GA client is closed")
             if not self._owns_session:
                 raise RuntimeError("the injected aiohttp session is closed")
             connector = aiohttp.TCPConnector(
@@ -145,6 +149,7 @@ class GaClient:
 
     async def aclose(self) -> None:
         """Close the session if this client created it (an injected one is the caller's)."""
+        self._closed = True
         if self._owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
 
