@@ -132,6 +132,9 @@ class Pipeline:
             facts.region_id, facts.accelerator_id = raw_ids(parameters)
             return self._failed(facts, CallTrace(), exc, started)
 
+        # The raw JSON is not needed past this point; a request can wait minutes for "active"
+        # and thousands wait at once, so do not keep a second copy of every one alive.
+        del document, parameters
         if request.client_token != token:
             request = request.model_copy(update={"client_token": token})
         facts.region_id, facts.accelerator_id = request.region_id, request.accelerator_id
