@@ -13,6 +13,7 @@ import pytest
 from handlers import Outcome, Pipeline, RequestMessage
 from schemas.outcome import CreatedEvent, FailedEvent
 from tests.fixtures.emulator import EmulatorAdmin
+from tests.fixtures.requests import tcp_body
 from worker.emulator import EmulatorServer
 from worker.ga.client import GaClient
 from worker.ga.credentials import Credentials
@@ -27,22 +28,6 @@ INVALID = [
 ]
 GOOD = Credentials("testid", "testsecret")
 RETRY_ATTEMPTS = 3
-
-
-def tcp_body(accelerator_id: str, port: int = 80) -> dict[str, Any]:
-    """A valid TCP listener request on one port."""
-    return {
-        "AcceleratorId": accelerator_id,
-        "Name": f"tcp-{port}",
-        "Protocol": "tcp",
-        "PortRanges": [{"FromPort": port, "ToPort": port}],
-        "EndpointGroupConfigurations": [
-            {
-                "EndpointGroupRegion": "cn-hangzhou",
-                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
-            }
-        ],
-    }
 
 
 def message(body: dict[str, Any], message_id: str | None = None) -> RequestMessage:

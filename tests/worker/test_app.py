@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import aio_pika
 import pytest
 
 from tests.fixtures.amqp import ReceivedOutcome, Rig, wait_until
+from tests.fixtures.requests import tcp_body
 from worker.app import Worker, emulator_settings
-
-
-def tcp_body(accelerator_id: str, port: int = 80) -> dict[str, Any]:
-    """A valid TCP listener request on one port."""
-    return {
-        "AcceleratorId": accelerator_id,
-        "Name": f"tcp-{port}",
-        "Protocol": "tcp",
-        "PortRanges": [{"FromPort": port, "ToPort": port}],
-        "EndpointGroupConfigurations": [
-            {
-                "EndpointGroupRegion": "cn-hangzhou",
-                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
-            }
-        ],
-    }
 
 
 async def _publish_batch(rig: Rig, count: int) -> list[str]:

@@ -17,6 +17,7 @@ import pytest
 from handlers.ports import CallTrace
 from schemas.request import CreateListenerRequest
 from tests.fixtures.amqp import OutcomeTap, Rig, fast_client, random_name, settings_for, wait_until
+from tests.fixtures.requests import tcp_body
 from worker.amqp.topology import declare
 from worker.ga.client import GaClient
 from worker.ga.credentials import Credentials
@@ -26,23 +27,6 @@ VALID = [
     pytest.param(orjson.loads(p.read_bytes()), id=p.stem)
     for p in sorted(EXAMPLES.glob("valid-*.json"))
 ]
-
-
-def tcp_body(accelerator_id: str, port: int = 80, **extra: Any) -> dict[str, Any]:
-    """A valid TCP listener request on one port."""
-    return {
-        "AcceleratorId": accelerator_id,
-        "Name": f"tcp-{port}",
-        "Protocol": "tcp",
-        "PortRanges": [{"FromPort": port, "ToPort": port}],
-        "EndpointGroupConfigurations": [
-            {
-                "EndpointGroupRegion": "cn-hangzhou",
-                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
-            }
-        ],
-        **extra,
-    }
 
 
 @pytest.mark.parametrize("body", VALID)
