@@ -4,6 +4,8 @@
 AMQP worker and the Function Compute handler drive the same :class:`Pipeline`.
 """
 
+from handlers._envelope import request_parameters
+from handlers._tokens import own_client_token
 from handlers.pipeline import Outcome, Pipeline, RequestMessage
 from handlers.ports import CallTrace, ListenerApi, OutcomePublisher
 
@@ -14,4 +16,6 @@ __all__ = [
     "OutcomePublisher",
     "Pipeline",
     "RequestMessage",
+    "own_client_token",
+    "request_parameters",
 ]

@@ -14,7 +14,7 @@ import orjson
 
 from schemas.errors import RequestInvalid, Violation
 
-__all__ = ["MAX_BODY_BYTES", "parameters_of", "parse_document"]
+__all__ = ["MAX_BODY_BYTES", "parameters_of", "parse_document", "request_parameters"]
 
 MAX_BODY_BYTES: Final = 256 * 1024  # CONTRACT §3
 
@@ -93,6 +93,16 @@ def parameters_of(document: object, *, structured: bool) -> object:
     if not isinstance(data, dict):
         raise _refuse("data", "the event's data must be a JSON object of CreateListener parameters")
     return data
+
+
+def request_parameters(body: bytes, content_type: str | None = None) -> object:
+    """The CreateListener parameters of a message body, checked exactly as the pipeline does.
+
+    For callers that only validate (the ``validate`` command): size, content type, JSON and the
+    CloudEvents envelope; raises ``RequestInvalid``. Feed the result to ``parse_request``.
+    """
+    document, structured = parse_document(body, content_type)
+    return parameters_of(document, structured=structured)
 
 
 def _decode_base64_json(value: object) -> object:

@@ -71,7 +71,7 @@ def test_unreadable_and_non_json_files(tmp_path: Path) -> None:
 
     assert 1 == code
     assert f"{missing}: (request): InvalidParameter: cannot read the file" in output
-    assert f"{text}: (request): InvalidParameter: not JSON" in output
+    assert f"{text}: (request): InvalidParameter: the body is not JSON" in output
 
 
 def test_not_an_object(tmp_path: Path) -> None:

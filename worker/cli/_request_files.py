@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
+
+from handlers import own_client_token
 
 __all__ = ["RequestFile", "message_id_for", "read_request_file"]
 
@@ -33,11 +34,6 @@ class RequestFile:
         return self.path.name
 
 
-def _client_token(parameters: dict[str, Any]) -> str | None:
-    token = parameters.get("ClientToken", parameters.get("client_token"))
-    return token if isinstance(token, str) and token else None
-
-
 def message_id_for(body: bytes) -> tuple[str, str]:
     """``(message_id, content_type)`` for a request body.
 
@@ -55,7 +51,7 @@ def message_id_for(body: bytes) -> tuple[str, str]:
     if isinstance(document, dict) and "specversion" in document:
         content_type = CLOUDEVENTS_JSON  # a CloudEvents structured envelope: parameters in data
         parameters = document.get("data")
-    if isinstance(parameters, dict) and (token := _client_token(parameters)):
+    if token := own_client_token(parameters):
         return token, content_type
     canonical = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:32], content_type

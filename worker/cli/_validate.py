@@ -11,13 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import orjson
 
+from handlers import request_parameters
 from schemas.errors import RequestInvalid, Violation
 from schemas.request import parse_request
 from worker.cli import main
-
-MAX_BODY_BYTES = 256 * 1024  # CONTRACT §3: a larger body is a validation_error
 
 
 def check_file(path: Path) -> list[Violation]:
@@ -26,16 +24,9 @@ def check_file(path: Path) -> list[Violation]:
         body = path.read_bytes()
     except OSError as exc:
         return [Violation("", "InvalidParameter", f"cannot read the file: {exc.strerror or exc}")]
-    if len(body) > MAX_BODY_BYTES:
-        return [Violation("", "InvalidParameter", "the body is larger than 256 KiB")]
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        return [Violation("", "InvalidParameter", f"not JSON: {exc}")]
-    if isinstance(document, dict) and "specversion" in document:
-        document = document.get("data")
-    try:
-        parse_request(document)
+        # The worker's own checks (size, JSON, CloudEvents envelope), then every API rule.
+        parse_request(request_parameters(body))
     except RequestInvalid as exc:
         return exc.violations
     return []
