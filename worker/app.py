@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 import aio_pika
 import structlog
@@ -28,17 +28,15 @@ from handlers.ports import ListenerApi
 from worker.amqp.consumer import Consumer
 from worker.amqp.publisher import OutcomePublisher
 from worker.amqp.topology import Topology, declare
+from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
 from worker.health import HealthServer
 from worker.logs import configure_logging
 from worker.metrics import Metrics
 from worker.settings import Settings
 
-__all__ = ["EMULATOR_ACCESS_KEY_ID", "EMULATOR_ACCESS_KEY_SECRET", "Worker", "run", "serve"]
+__all__ = ["Worker", "emulator_settings", "run", "serve"]
 
 _log = structlog.get_logger("worker.app")
-
-EMULATOR_ACCESS_KEY_ID: Final = "testid"
-EMULATOR_ACCESS_KEY_SECRET: Final = "testsecret"  # noqa: S105 - the emulator's documented key
 
 
 class ClosableApi(ListenerApi, Protocol):
@@ -206,8 +204,8 @@ def emulator_settings(settings: Settings, url: str) -> Settings:
     return settings.model_copy(
         update={
             "ga_endpoint": url,
-            "access_key_id": EMULATOR_ACCESS_KEY_ID,
-            "access_key_secret": SecretStr(EMULATOR_ACCESS_KEY_SECRET),
+            "access_key_id": ACCESS_KEY_ID,
+            "access_key_secret": SecretStr(ACCESS_KEY_SECRET),
             "security_token": None,
         }
     )
@@ -218,10 +216,9 @@ async def _maybe_emulator(settings: Settings, enabled: bool) -> AsyncIterator[Se
     if not enabled:
         yield settings
         return
-    from worker.emulator import EmulatorServer  # noqa: PLC0415 - only for --emulator
 
     async with EmulatorServer(
-        access_key_id=EMULATOR_ACCESS_KEY_ID, access_key_secret=EMULATOR_ACCESS_KEY_SECRET
+        access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET
     ) as server:
         _log.info("worker.emulator_started", url=server.url)
         yield emulator_settings(settings, server.url)

@@ -24,7 +24,7 @@ import click
 from handlers.pipeline import Pipeline
 from schemas.outcome import CreatedEvent, FailedEvent
 from worker.amqp.topology import Topology, delete
-from worker.app import EMULATOR_ACCESS_KEY_ID, EMULATOR_ACCESS_KEY_SECRET, Worker, emulator_settings
+from worker.app import Worker, emulator_settings
 from worker.cli import main
 from worker.cli._broker import BrokerUnreachable, connect, redact_url
 from worker.cli._examples import accelerator_ids, find_examples_dir, load_examples
@@ -33,7 +33,7 @@ from worker.cli._inmemory import InMemoryTransport
 from worker.cli._request_files import RequestFile
 from worker.cli._requester import Requester
 from worker.cli._table import OutcomeRow, OutcomeTable, summarize
-from worker.emulator import EmulatorServer
+from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
 from worker.logs import configure_logging
 from worker.settings import Settings, SettingsError, load_settings
 
@@ -133,8 +133,8 @@ async def _show(transport: _Transport, requests: list[RequestFile]) -> list[Outc
 async def _demo(base: Settings, requests: list[RequestFile], examples: Path) -> int:
     started = time.monotonic()
     async with EmulatorServer(
-        access_key_id=EMULATOR_ACCESS_KEY_ID,
-        access_key_secret=EMULATOR_ACCESS_KEY_SECRET,
+        access_key_id=ACCESS_KEY_ID,
+        access_key_secret=ACCESS_KEY_SECRET,
         activation_seconds=ACTIVATION_SECONDS,
     ) as emulator:
         accelerators = sorted(accelerator_ids(requests))

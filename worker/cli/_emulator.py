@@ -15,7 +15,13 @@ import click
 import structlog
 
 from worker.cli import main
-from worker.emulator import EmulatorServer
+from worker.emulator import (
+    ACCESS_KEY_ID,
+    ACCESS_KEY_SECRET,
+    ACTIVATION_SECONDS,
+    DELETION_SECONDS,
+    EmulatorServer,
+)
 from worker.logs import configure_logging
 
 _log = structlog.get_logger("ga_listener_worker.emulator")
@@ -67,27 +73,27 @@ async def _serve(server: EmulatorServer, accelerators: list[tuple[str, int]]) ->
 )
 @click.option(
     "--access-key-id",
-    default="testid",
+    default=ACCESS_KEY_ID,
     show_default=True,
     envvar="GA_EMULATOR_ACCESS_KEY_ID",
     help="The AccessKey ID the emulator accepts.",
 )
 @click.option(
     "--access-key-secret",
-    default="testsecret",
+    default=ACCESS_KEY_SECRET,
     envvar="GA_EMULATOR_ACCESS_KEY_SECRET",
-    help="Its secret (default: testsecret).",
+    help=f"Its secret (default: {ACCESS_KEY_SECRET}).",
 )
 @click.option(
     "--activation-seconds",
-    default=2.0,
+    default=ACTIVATION_SECONDS,
     show_default=True,
     type=click.FloatRange(min=0),
     help="Time a listener stays 'init' before it is 'active'.",
 )
 @click.option(
     "--deletion-seconds",
-    default=1.0,
+    default=DELETION_SECONDS,
     show_default=True,
     type=click.FloatRange(min=0),
     help="Time a listener stays 'deleting' before it is gone.",

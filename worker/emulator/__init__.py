@@ -9,13 +9,23 @@ it from tests; ``EmulatorServer`` runs it in-process.
 from __future__ import annotations
 
 from worker.emulator._app import create_app
-from worker.emulator._auth import SignatureVerifier
+from worker.emulator._auth import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SignatureVerifier
 from worker.emulator._faults import FaultDecision, FaultInjector, FaultKind, FaultRule
 from worker.emulator._keys import FAULTS_KEY, STATE_KEY, VERIFIER_KEY
-from worker.emulator._state import Accelerator, EmulatorState, Listener
+from worker.emulator._state import (
+    ACTIVATION_SECONDS,
+    DELETION_SECONDS,
+    Accelerator,
+    EmulatorState,
+    Listener,
+)
 from worker.emulator.server import EmulatorServer
 
 __all__ = [
+    "ACCESS_KEY_ID",
+    "ACCESS_KEY_SECRET",
+    "ACTIVATION_SECONDS",
+    "DELETION_SECONDS",
     "FAULTS_KEY",
     "STATE_KEY",
     "VERIFIER_KEY",

@@ -20,12 +20,12 @@ from aiohttp import web
 
 from schemas.errors import ApiError
 from worker.emulator._admin import add_admin_routes
-from worker.emulator._auth import SignatureVerifier
+from worker.emulator._auth import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SignatureVerifier
 from worker.emulator._catalog import api_error
 from worker.emulator._faults import FaultInjector, FaultKind
 from worker.emulator._keys import FAULTS_KEY, STATE_KEY, VERIFIER_KEY
 from worker.emulator._operations import OPERATIONS, VERSION
-from worker.emulator._state import EmulatorState
+from worker.emulator._state import ACTIVATION_SECONDS, DELETION_SECONDS, EmulatorState
 
 __all__ = ["HOST_ID", "create_app"]
 
@@ -41,10 +41,10 @@ _FAULT_CODES = {
 
 def create_app(
     *,
-    access_key_id: str = "testid",
-    access_key_secret: str = "testsecret",  # noqa: S107 - the emulator's documented test key
-    activation_seconds: float = 2.0,
-    deletion_seconds: float = 1.0,
+    access_key_id: str = ACCESS_KEY_ID,
+    access_key_secret: str = ACCESS_KEY_SECRET,
+    activation_seconds: float = ACTIVATION_SECONDS,
+    deletion_seconds: float = DELETION_SECONDS,
     seed: int | None = None,
 ) -> web.Application:
     """A fresh emulator application; its state is ``app[STATE_KEY]``."""

@@ -31,7 +31,11 @@ from worker.ga.signing import (
 )
 from worker.ga.signing import rpc_v1_signature as _rpc_v1_signature
 
-__all__ = ["SignatureVerifier"]
+__all__ = ["ACCESS_KEY_ID", "ACCESS_KEY_SECRET", "SignatureVerifier"]
+
+#: The credentials the emulator accepts unless told otherwise (CONTRACT §6).
+ACCESS_KEY_ID = "testid"
+ACCESS_KEY_SECRET = "testsecret"  # noqa: S105 - the emulator's documented test key
 
 _WINDOW_SECONDS = 15 * 60.0
 

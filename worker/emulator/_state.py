@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     from schemas.request import CreateListenerRequest
 
 __all__ = [
+    "ACTIVATION_SECONDS",
     "ACTIVE",
     "DELETING",
+    "DELETION_SECONDS",
     "INIT",
     "Accelerator",
     "EmulatorState",
@@ -40,6 +42,9 @@ INIT = "init"
 ACTIVE = "active"
 DELETING = "deleting"
 
+#: How long a new listener stays ``init``, and a deleted one ``deleting``, unless configured.
+ACTIVATION_SECONDS = 2.0
+DELETION_SECONDS = 1.0
 HUGE_PORT_COUNT = 300  # a listener with more ports than this is a "huge port" listener
 _FAMILY = {"tcp": "tcp", "http": "tcp", "https": "tcp", "udp": "udp"}
 _IDLE_TIMEOUT = {"tcp": 900, "udp": 20, "http": 15, "https": 15}
@@ -115,8 +120,8 @@ class EmulatorState:
     def __init__(
         self,
         *,
-        activation_seconds: float = 2.0,
-        deletion_seconds: float = 1.0,
+        activation_seconds: float = ACTIVATION_SECONDS,
+        deletion_seconds: float = DELETION_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:

@@ -17,9 +17,10 @@ from types import TracebackType
 from aiohttp import web
 
 from worker.emulator._app import create_app
+from worker.emulator._auth import ACCESS_KEY_ID, ACCESS_KEY_SECRET
 from worker.emulator._faults import FaultInjector
 from worker.emulator._keys import FAULTS_KEY, STATE_KEY
-from worker.emulator._state import EmulatorState
+from worker.emulator._state import ACTIVATION_SECONDS, DELETION_SECONDS, EmulatorState
 
 __all__ = ["EmulatorServer"]
 
@@ -32,10 +33,10 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        access_key_id: str = "testid",
-        access_key_secret: str = "testsecret",  # noqa: S107 - the emulator's documented test key
-        activation_seconds: float = 2.0,
-        deletion_seconds: float = 1.0,
+        access_key_id: str = ACCESS_KEY_ID,
+        access_key_secret: str = ACCESS_KEY_SECRET,
+        activation_seconds: float = ACTIVATION_SECONDS,
+        deletion_seconds: float = DELETION_SECONDS,
         seed: int | None = None,
     ) -> None:
         self.host = host
