@@ -192,15 +192,15 @@ def parse_outcome_event(body: bytes | str) -> CreatedEvent | FailedEvent:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One outcome, ready to publish: the event, its body, and its AMQP properties.
+    """One outcome, ready to publish: the event's body and its AMQP properties.
 
     ``body`` is the event serialised once; publish it as is with ``content_type`` and
-    ``headers``. The remaining fields feed metrics and logs without re-reading the event.
+    ``headers``. The remaining fields feed metrics and logs without re-reading the event;
+    :attr:`event` reads it back as a model for the few callers that want one.
     """
 
     content_type: ClassVar[str] = CE_CONTENT_TYPE
 
-    event: CreatedEvent | FailedEvent
     body: bytes
     routing_key: str
     message_id: str
@@ -216,14 +216,19 @@ class Outcome:
     duration_ms: float
 
     @property
+    def event(self) -> CreatedEvent | FailedEvent:
+        """The event, parsed (and validated) from :attr:`body` on each access."""
+        return parse_outcome_event(self.body)
+
+    @property
     def ce_type(self) -> str:
         """The CloudEvents ``type``, also the value of the ``ce-type`` AMQP header."""
-        return self.event.type.value
+        return (EventType.CREATED if self.error_type is None else EventType.FAILED).value
 
     @property
     def headers(self) -> dict[str, str]:
         """AMQP headers to publish with: ``ce-type`` (contract §4)."""
-        return {"ce-type": self.event.type.value}
+        return {"ce-type": self.ce_type}
 
     @property
     def created(self) -> bool:

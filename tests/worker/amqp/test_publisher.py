@@ -36,7 +36,6 @@ def make_outcome(*, reply_to: str | None = None, token: str = "tok-1") -> Outcom
         ),
     )
     return Outcome(
-        event=event,
         body=event.model_dump_json().encode(),
         routing_key="listener.created",
         message_id=message_id,
