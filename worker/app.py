@@ -27,7 +27,7 @@ from handlers.pipeline import Pipeline
 from handlers.ports import ListenerApi
 from worker.amqp.consumer import Consumer
 from worker.amqp.publisher import OutcomePublisher
-from worker.amqp.topology import Topology, declare
+from worker.amqp.topology import Topology, declare_once
 from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
 from worker.health import HealthServer
 from worker.logs import configure_logging
@@ -182,14 +182,8 @@ class Worker:
             await api.aclose()
 
     async def _declare_topology(self) -> None:
-        if self._connection is None:
-            return
-        channel = await self._connection.channel(publisher_confirms=False)
-        try:
-            await declare(channel, self.topology)
-        finally:
-            if not channel.is_closed:
-                await channel.close()
+        if self._connection is not None:
+            await declare_once(self._connection, self.topology)
 
     async def _on_reconnect(self, *_args: Any) -> None:
         # A broker that lost its definitions (a fresh node) gets them back.

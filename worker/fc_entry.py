@@ -27,7 +27,7 @@ import aio_pika
 from handlers.fc import FcCredentials, FcHandler, make_handler
 from handlers.ports import ListenerApi, OutcomePublisher
 from worker.amqp.publisher import OutcomePublisher as AmqpOutcomePublisher
-from worker.amqp.topology import Topology, declare
+from worker.amqp.topology import Topology, declare_once
 from worker.ga.client import GaClient
 from worker.ga.credentials import Credentials
 from worker.logs import configure_logging
@@ -85,12 +85,7 @@ async def _amqp_publisher(settings: Settings) -> AsyncIterator[OutcomePublisher]
         client_properties={"connection_name": "ga-listener-worker-fc"},
     )
     try:
-        channel = await connection.channel(publisher_confirms=False)
-        try:
-            await declare(channel, topology)
-        finally:
-            if not channel.is_closed:
-                await channel.close()
+        await declare_once(connection, topology)
         publisher = await AmqpOutcomePublisher.open(
             connection,
             topology.events_exchange,

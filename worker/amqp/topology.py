@@ -26,6 +26,7 @@ __all__ = [
     "DeclaredTopology",
     "Topology",
     "declare",
+    "declare_once",
     "definitions",
     "delete",
 ]
@@ -133,6 +134,17 @@ async def declare(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> 
         topology.request_queue, durable=True, arguments=topology.request_queue_arguments()
     )
     return DeclaredTopology(request_queue=requests, events_exchange=events)
+
+
+async def declare_once(connection: aio_pika.abc.AbstractConnection, topology: Topology) -> None:
+    """Declare ``topology`` on a short-lived channel of its own (a differing entity closes only
+    that channel), then close it."""
+    channel = await connection.channel(publisher_confirms=False)
+    try:
+        await declare(channel, topology)
+    finally:
+        if not channel.is_closed:
+            await channel.close()
 
 
 async def delete(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> None:
