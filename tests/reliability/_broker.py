@@ -27,6 +27,8 @@ __all__ = ["AMQP_URL", "OutcomeReader", "Request", "Rig", "random_name", "wait_u
 
 AMQP_URL: Final = "amqp://guest:guest@127.0.0.1:5672/"
 _IDLE_S: Final = 0.02
+#: How long stopping the reader waits for its in-flight get (its own timeout is 5 s).
+_STOP_TIMEOUT_S: Final = 15.0
 _BROKER_ERRORS: Final = (
     aiormq.exceptions.AMQPError,
     aio_pika.exceptions.AMQPException,
@@ -82,6 +84,7 @@ class OutcomeReader:
         self._ledger = ledger
         self._queues: list[str] = []
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.wake = asyncio.Event()
 
     def start(self, queues: Iterable[str]) -> None:
@@ -107,11 +110,11 @@ class OutcomeReader:
         return True
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             got = False
             for name in self._queues:
                 try:
-                    while await self._get_one(name):
+                    while not self._stopping and await self._get_one(name):
                         got = True
                 except (*_BROKER_ERRORS, TimeoutError):
                     await asyncio.sleep(0.2)  # broker away: the robust connection comes back
@@ -132,12 +135,23 @@ class OutcomeReader:
                     await asyncio.sleep(0.2)
 
     async def stop(self) -> None:
-        """Stop the background reader."""
-        if self._task is not None:
+        """Stop the background reader once its current ``basic.get`` has finished.
+
+        Cancelling a ``basic.get`` mid-RPC can leave the channel waiting for a reply that was
+        already consumed, and the drain's next get then hangs (seen in CI): ask, don't cancel.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), _STOP_TIMEOUT_S)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        finally:
             self._task = None
+            self._stopping = False
 
 
 class Rig:
