@@ -137,15 +137,18 @@ class Pipeline:
         del document, parameters
         if request.client_token != token:
             request = request.model_copy(update={"client_token": token})
-        facts.region_id, facts.accelerator_id = request.region_id, request.accelerator_id
+        region_id, accelerator_id = request.region_id, request.accelerator_id
+        facts.region_id, facts.accelerator_id = region_id, accelerator_id
         trace = CallTrace()
         result: dict[str, Any] | HandledError
-        with bound_contextvars(client_token=token, accelerator_id=request.accelerator_id):
-            async with self._locks.hold(request.accelerator_id):
+        with bound_contextvars(client_token=token, accelerator_id=accelerator_id):
+            async with self._locks.hold(accelerator_id):
                 try:
                     facts.listener_id = await self._api.create_listener(request, trace)
+                    # Nor the model: only the ids matter while the listener comes up.
+                    del request
                     result = await self._api.wait_until_active(
-                        region_id=request.region_id, listener_id=facts.listener_id, trace=trace
+                        region_id=region_id, listener_id=facts.listener_id, trace=trace
                     )
                 except (ApiError, PollFailed, RequestInvalid) as exc:
                     result = exc

@@ -101,13 +101,15 @@ async def poll_until_active(
             on_transient(exc, delay)
             continue
         state = body.get("State")
+        if state == TARGET_STATE:
+            return body
+        # A pending answer is not kept through the sleep: thousands of waits hold one each.
+        del body
         if not isinstance(state, str):
             last_error = translate(ValueError("DescribeListener answered without a State"))
             on_transient(last_error, delay)
             continue
         last_error = None
-        if state == TARGET_STATE:
-            return body
         if state not in PENDING_STATES:
             raise ListenerLost(
                 f"listener {listener_id} went to state {state!r}",
