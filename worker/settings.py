@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from worker.event_loop import EventLoopChoice, uvloop_module
 from worker.ga.credentials import Credentials
 
 __all__ = ["ENV_PREFIX", "LogFormat", "Settings", "SettingsError", "load_settings"]
@@ -89,6 +90,8 @@ class Settings(BaseSettings):
     #: Off by default: the contract fixes the queue's arguments, and RabbitMQ refuses a
     #: redeclaration whose arguments differ, so clients declaring the contract's queue would fail.
     dead_letter_at_least_once: bool = False
+    #: ``auto`` (uvloop where installed), ``uvloop`` or ``asyncio``: see :mod:`worker.event_loop`.
+    event_loop: EventLoopChoice = "auto"
 
     @field_validator("amqp_url")
     @classmethod
@@ -96,6 +99,16 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"amqp", "amqps"} or not parts.hostname:
             raise ValueError("must be an amqp:// or amqps:// URL with a host")
+        return value
+
+    @field_validator("event_loop")
+    @classmethod
+    def _check_event_loop(cls, value: EventLoopChoice) -> EventLoopChoice:
+        if value == "uvloop":
+            try:
+                uvloop_module(value)
+            except RuntimeError:
+                raise ValueError("uvloop is not installed; use auto or asyncio") from None
         return value
 
     @field_validator("ga_endpoint")
@@ -111,7 +124,7 @@ class Settings(BaseSettings):
     def _lower_format(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "event_loop", mode="before")
     @classmethod
     def _lower_level(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

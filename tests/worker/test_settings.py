@@ -116,6 +116,7 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("GA_WORKER_RETRY_DEADLINE", "soon"),
         ("GA_WORKER_HEALTH_PORT", "70000"),
         ("GA_WORKER_LOG_FORMAT", "xml"),
+        ("GA_WORKER_EVENT_LOOP", "trio"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(

@@ -14,6 +14,7 @@ import sys
 import click
 import structlog
 
+from worker import event_loop
 from worker.cli import main
 from worker.emulator import (
     ACCESS_KEY_ID,
@@ -135,7 +136,7 @@ def emulator(
         seed=seed,
     )
     try:
-        asyncio.run(_serve(server, parsed))
+        event_loop.run(_serve(server, parsed))
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
