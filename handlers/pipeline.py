@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from structlog.contextvars import bound_contextvars
 
 from handlers._envelope import parameters_of, parse_document
 from handlers._locks import KeyedLocks
@@ -35,6 +34,7 @@ from handlers._outcomes import (
     raw_ids,
 )
 from handlers._tokens import UNPARSED, derive_client_token, own_client_token
+from handlers.log_fields import LogFields
 from handlers.ports import CallTrace, ListenerApi
 from schemas.errors import ApiError, PollFailed, RequestInvalid
 from schemas.outcome import Outcome
@@ -88,7 +88,7 @@ class Pipeline:
     async def handle(self, msg: RequestMessage) -> Outcome:
         """The one outcome for ``msg``; logs one ``ga.request.completed`` line."""
         started = self._clock()
-        with bound_contextvars(message_id=msg.message_id, correlation_id=msg.correlation_id):
+        with LogFields(message_id=msg.message_id, correlation_id=msg.correlation_id):
             outcome = await self._handle(msg, started)
             log = _log.info if outcome.error_type is None else _log.warning
             log(
@@ -141,7 +141,7 @@ class Pipeline:
         facts.region_id, facts.accelerator_id = region_id, accelerator_id
         trace = CallTrace()
         result: dict[str, Any] | HandledError
-        with bound_contextvars(client_token=token, accelerator_id=accelerator_id):
+        with LogFields(client_token=token, accelerator_id=accelerator_id):
             async with self._locks.hold(accelerator_id):
                 try:
                     facts.listener_id = await self._api.create_listener(request, trace)

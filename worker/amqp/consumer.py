@@ -27,8 +27,8 @@ from typing import Final, Protocol
 import aio_pika
 import aiormq
 import structlog
-from structlog.contextvars import bound_contextvars
 
+from handlers.log_fields import LogFields
 from handlers.pipeline import RequestMessage
 from schemas.outcome import Outcome
 from worker.amqp.publisher import OutcomePublisher, PublishError
@@ -161,7 +161,7 @@ class Consumer:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        with bound_contextvars(delivery_tag=message.delivery_tag, redelivered=message.redelivered):
+        with LogFields(delivery_tag=message.delivery_tag, redelivered=message.redelivered):
             if message.redelivered:
                 self._metrics.redeliveries.inc()
             request = RequestMessage(

@@ -219,7 +219,8 @@ class GaClient:
         two attempts of this call can ever carry different tokens.
         """
         query = to_query(request)
-        query.setdefault("ClientToken", str(uuid.uuid4()))
+        if "ClientToken" not in query:  # not setdefault: that would make a UUID every time
+            query["ClientToken"] = str(uuid.uuid4())
         body = await self._call("CreateListener", query, trace=trace, counter="attempts")
         listener_id = body.get("ListenerId")
         if not isinstance(listener_id, str) or not listener_id:
