@@ -31,6 +31,7 @@ from worker.amqp.topology import Topology, declare_once
 from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
 from worker.health import HealthServer
 from worker.logs import configure_logging
+from worker.loop_lag import LoopLagMonitor
 from worker.metrics import Metrics
 from worker.settings import Settings
 
@@ -79,6 +80,7 @@ class Worker:
         self._consumer: Consumer | None = None
         self.health: HealthServer | None = None
         self.pipeline: Pipeline | None = None
+        self._loop_lag = LoopLagMonitor(self.metrics.loop_lag.observe)
         self._stopped = False
 
     @property
@@ -132,6 +134,7 @@ class Worker:
                 )
                 await self.health.start()
             await self._consumer.start()
+            self._loop_lag.start()
         except BaseException:
             await self._close()
             raise
@@ -166,6 +169,7 @@ class Worker:
         _log.info("worker.stopped")
 
     async def _close(self) -> None:
+        await self._loop_lag.stop()
         if self.health is not None:
             await self.health.stop()
         if self._consume_channel is not None and not self._consume_channel.is_closed:

@@ -19,6 +19,8 @@ CONTENT_TYPE: Final = _CONTENT_TYPE
 
 # A request spans CreateListener retries and polling to active: milliseconds to many minutes.
 _DURATION_BUCKETS: Final = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
+# Loop lag: ~0 when idle, tens of ms when busy, seconds when the worker cannot keep up.
+_LAG_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 
 class Metrics:
@@ -69,6 +71,13 @@ class Metrics:
         )
         self.redeliveries = Counter(
             "ga_worker_redeliveries", "Requests received with the redelivered flag.", registry=r
+        )
+        self.loop_lag = Histogram(
+            "ga_worker_event_loop_lag_seconds",
+            "How much later than scheduled a 0.25 s timer fires: the time ready work waits for"
+            " the worker's one thread. Rising values mean CPU saturation: scale out.",
+            buckets=_LAG_BUCKETS,
+            registry=r,
         )
         self.consumer_cancellations = Counter(
             "ga_worker_consumer_cancellations",

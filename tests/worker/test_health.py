@@ -31,12 +31,20 @@ async def test_probes_of_a_running_worker(rig: Rig) -> None:
         async with session.get(f"{base}/metrics") as response:
             content_type = response.content_type
             metrics = await response.text()
-    expected = (200, 200, "text/plain", True)
+
+        async def loop_lag_observed() -> bool:
+            async with session.get(f"{base}/metrics") as response:
+                text = await response.text()
+            return "ga_worker_event_loop_lag_seconds_count 0.0" not in text
+
+        await wait_until(loop_lag_observed)
+    expected = (200, 200, "text/plain", True, True)
     actual = (
         healthz,
         readyz,
         content_type,
         'ga_worker_requests_total{error_type="validation_error",outcome="failed"} 1.0' in metrics,
+        "ga_worker_event_loop_lag_seconds_bucket" in metrics,
     )
     assert expected == actual
 
