@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from worker.event_loop import EventLoopChoice, uvloop_module
 from worker.ga.credentials import Credentials
+from worker.runtime import EventLoopChoice, uvloop_module
 
 __all__ = ["ENV_PREFIX", "LogFormat", "Settings", "SettingsError", "load_settings"]
 
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     #: Off by default: the contract fixes the queue's arguments, and RabbitMQ refuses a
     #: redeclaration whose arguments differ, so clients declaring the contract's queue would fail.
     dead_letter_at_least_once: bool = False
-    #: ``auto`` (uvloop where installed), ``uvloop`` or ``asyncio``: see :mod:`worker.event_loop`.
+    #: ``auto`` (uvloop where installed), ``uvloop`` or ``asyncio``: see :mod:`worker.runtime`.
     event_loop: EventLoopChoice = "auto"
 
     @field_validator("amqp_url")

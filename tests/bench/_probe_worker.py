@@ -18,7 +18,7 @@ from typing import Final
 
 import orjson
 
-from worker import event_loop
+from worker import runtime
 from worker.app import run
 from worker.settings import load_settings
 
@@ -44,4 +44,4 @@ async def _main(lag_file: Path) -> None:
 
 
 if __name__ == "__main__":
-    event_loop.run(_main(Path(os.environ["BENCH_LAG_FILE"])), load_settings().event_loop)
+    runtime.run(_main(Path(os.environ["BENCH_LAG_FILE"])), load_settings().event_loop)

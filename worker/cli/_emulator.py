@@ -14,7 +14,7 @@ import sys
 import click
 import structlog
 
-from worker import event_loop
+from worker import runtime
 from worker.cli import main
 from worker.emulator import (
     ACCESS_KEY_ID,
@@ -136,7 +136,7 @@ def emulator(
         seed=seed,
     )
     try:
-        event_loop.run(_serve(server, parsed))
+        runtime.run(_serve(server, parsed))
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from worker import event_loop
+from worker import runtime
 from worker.app import run as run_worker
 from worker.cli import main
 from worker.cli._broker import START_RABBITMQ_HINT, redact_url
@@ -47,7 +47,7 @@ def run(emulator: bool) -> None:
             "both must be set (or use --emulator)"
         )
     try:
-        event_loop.run(run_worker(settings, emulator=emulator), settings.event_loop)
+        runtime.run(run_worker(settings, emulator=emulator), settings.event_loop)
     except _CONNECT_ERRORS as exc:
         raise CannotStart(
             f"cannot reach RabbitMQ at {redact_url(settings.amqp_url)} "
