@@ -19,6 +19,7 @@ import signal
 import aio_pika
 
 from tests.bench._procs import AMQP_URL
+from worker import runtime
 
 
 async def _main() -> None:
@@ -51,4 +52,6 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    # The worker's own runtime (uvloop, tuned collector): the ceiling is this broker and client
+    # at their best, so it must not run on a slower loop than the worker it bounds.
+    runtime.run(_main())

@@ -8,12 +8,18 @@ from typing import Any
 
 import orjson
 
-__all__ = ["emit_json", "ratio", "table"]
+__all__ = ["emit_json", "median_index", "ratio", "table"]
 
 
 def ratio(numerator: float, denominator: float) -> float:
     """``numerator / denominator`` to three places; 0.0 when the denominator is 0."""
     return round(numerator / denominator, 3) if denominator else 0.0
+
+
+def median_index(values: Sequence[float]) -> int:
+    """Index of the median of ``values`` (the lower middle one for an even count)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    return order[(len(values) - 1) // 2]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -1,9 +1,13 @@
-"""Benchmark 2, throughput: ``python -m tests.bench.throughput [--n 5000] [--profile]``.
+"""Benchmark 2, throughput: ``python -m tests.bench.throughput [--n 5000] [--rounds 3]``.
 
 N valid requests (one accelerator each), emulator activation 0 s, prefetch 256: requests per
 second from first publish to last outcome, p50/p99 publish->outcome latency, and the ratio to
 the ceiling (the bare echo, :mod:`tests.bench.ceiling`) measured in the same run. The worker is
 ``ga-listener-worker run`` as a process, the emulator another, the load generator this one.
+
+The machine's speed drifts (on a shared 2-core VM, by a third within a minute), so the pair
+ceiling -> worker runs ``--rounds`` times, alternating, and the targets are judged on the round
+with the median ratio; every round is printed.
 
 Targets (issue 8): >= 1,000 requests/s and a ratio >= 0.30. ``--profile`` adds one more worker
 run sampled by py-spy (not timed against the others) and prints where its busy time went.
@@ -18,7 +22,7 @@ from typing import Any
 
 from tests.bench._procs import BIN, Emulator, new_logs
 from tests.bench._profile import read_profile
-from tests.bench._report import emit_json, ratio, table
+from tests.bench._report import emit_json, median_index, ratio, table
 from tests.bench._runs import Measured, measure
 from tests.bench.ceiling import HEADERS, rows
 
@@ -61,17 +65,20 @@ def profile_report(run: Measured) -> dict[str, Any]:
     }
 
 
-async def main(n: int, prefetch: int, warmup: int, profile: bool) -> None:
-    """Ceiling, then the worker, side by side; optionally a profiled worker run."""
+async def main(n: int, prefetch: int, warmup: int, profile: bool, rounds: int) -> None:
+    """Ceiling, then the worker, side by side, ``rounds`` times; optionally a profiled run."""
     if profile and not (BIN / "py-spy").exists():
         print("--profile needs py-spy in this environment: pip install py-spy", file=sys.stderr)
         profile = False
     logs = new_logs("throughput")
     emulator = await Emulator(logs).start()
+    pairs: list[tuple[Measured, Measured]] = []
     try:
         common: dict[str, Any] = {"logs": logs, "n": n, "prefetch": prefetch, "warmup": warmup}
-        ceiling = await measure("ceiling", name="ceiling", **common)
-        worker = await measure("worker", name="worker", emulator=emulator, **common)
+        for index in range(1, rounds + 1):
+            ceiling = await measure("ceiling", name=f"ceiling#{index}", **common)
+            worker = await measure("worker", name=f"worker#{index}", emulator=emulator, **common)
+            pairs.append((ceiling, worker))
         profiled = None
         if profile:
             profiled = await measure(
@@ -79,10 +86,13 @@ async def main(n: int, prefetch: int, warmup: int, profile: bool) -> None:
             )
     finally:
         await emulator.stop()
+    ratios = [ratio(worker.load.rate, ceiling.load.rate) for ceiling, worker in pairs]
+    ceiling, worker = pairs[median_index(ratios)]
     got = ratio(worker.load.rate, ceiling.load.rate)
-    print(table(HEADERS, rows(ceiling, worker)))
+    print(table(HEADERS, rows(*(run for pair in pairs for run in pair))))
     print(
-        f"\nworker/ceiling: {got:.3f} (target >= {TARGET_RATIO})   "
+        f"\nworker/ceiling by round: {', '.join(f'{r:.3f}' for r in ratios)}\n"
+        f"median round ({worker.name}): worker/ceiling {got:.3f} (target >= {TARGET_RATIO})   "
         f"worker req/s: {worker.load.rate:,.0f} (target >= {TARGET_RATE:,.0f})   "
         f"created: {worker.load.created}/{n}"
     )
@@ -92,6 +102,7 @@ async def main(n: int, prefetch: int, warmup: int, profile: bool) -> None:
             "benchmark": "throughput",
             "n": n,
             "prefetch": prefetch,
+            "ratios_by_round": ratios,
             "ceiling": ceiling.row(),
             "worker": worker.row(),
             "ratio_to_ceiling": got,
@@ -99,7 +110,7 @@ async def main(n: int, prefetch: int, warmup: int, profile: bool) -> None:
             "targets": {
                 "req_per_s": worker.load.rate >= TARGET_RATE,
                 "ratio": got >= TARGET_RATIO,
-                "all_created": worker.load.created == n,
+                "all_created": all(w.load.created == n for _, w in pairs),
             },
             **({"profile": summary} if summary else {}),
         }
@@ -111,10 +122,11 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=5000, help="timed requests per run")
     parser.add_argument("--prefetch", type=int, default=256)
     parser.add_argument("--warmup", type=int, default=200, help="untimed requests first")
+    parser.add_argument("--rounds", type=int, default=3, help="ceiling/worker pairs, alternating")
     parser.add_argument("--profile", action="store_true", help="add a py-spy profiled run")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     a = _args()
-    asyncio.run(main(a.n, a.prefetch, a.warmup, a.profile))
+    asyncio.run(main(a.n, a.prefetch, a.warmup, a.profile, a.rounds))
