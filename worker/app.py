@@ -236,7 +236,7 @@ async def serve(settings: Settings, *, emulator: bool = False, stop: asyncio.Eve
 
 async def run(settings: Settings, *, emulator: bool = False) -> None:
     """The process: logging, SIGTERM/SIGINT handling, then :func:`serve`."""
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.log_format, settings.log_level, cache=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -33,6 +33,20 @@ def _lines(stream: io.StringIO) -> list[dict[str, object]]:
     return [orjson.loads(line) for line in stream.getvalue().splitlines() if line]
 
 
+def test_cached_loggers_still_carry_each_requests_fields(log_stream: io.StringIO) -> None:
+    """With ``cache=True`` (the worker process) a logger is built once, yet every line still
+    carries the fields bound around it at that moment, and the level filter still applies."""
+    configure_logging("json", "info", stream=log_stream, cache=True)
+    log = structlog.get_logger("cached")
+    for message_id in ("m-1", "m-2"):
+        with structlog.contextvars.bound_contextvars(message_id=message_id):
+            log.info("ga.request.completed")
+            log.debug("ga.noise")
+    lines = [(line["event"], line["message_id"]) for line in _lines(log_stream)]
+    expected = ([("ga.request.completed", "m-1"), ("ga.request.completed", "m-2")], True)
+    assert expected == (lines, structlog.get_config()["cache_logger_on_first_use"])
+
+
 def test_json_line_carries_bound_context(log_stream: io.StringIO) -> None:
     """A line is one JSON object with the event, level and the contextvars bound around it."""
     with structlog.contextvars.bound_contextvars(message_id="m-1"):

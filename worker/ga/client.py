@@ -142,6 +142,7 @@ class GaClient:
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),  # the API sets none; nothing to keep
                 timeout=aiohttp.ClientTimeout(total=self._request_timeout, sock_connect=10.0),
                 raise_for_status=False,
             )
