@@ -13,7 +13,7 @@ import sys
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.ga.credentials import Credentials
@@ -55,16 +55,14 @@ class Settings(BaseSettings):
     # --- contract §2 -------------------------------------------------------------------------
     amqp_url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
     ga_endpoint: str = "https://ga.cn-hangzhou.aliyuncs.com"
-    access_key_id: str | None = Field(
-        default=None, validation_alias=AliasChoices("ALIBABA_CLOUD_ACCESS_KEY_ID", "access_key_id")
-    )
+    # Only the contract's ALIBABA_CLOUD_* names are read from the environment (populate_by_name
+    # still lets code pass access_key_id=...): a stray ACCESS_KEY_ID variable is never a key.
+    access_key_id: str | None = Field(default=None, validation_alias="ALIBABA_CLOUD_ACCESS_KEY_ID")
     access_key_secret: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "access_key_secret"),
+        default=None, validation_alias="ALIBABA_CLOUD_ACCESS_KEY_SECRET"
     )
     security_token: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ALIBABA_CLOUD_SECURITY_TOKEN", "security_token"),
+        default=None, validation_alias="ALIBABA_CLOUD_SECURITY_TOKEN"
     )
     prefetch: int = Field(default=64, ge=1, le=65535)
     poll_interval: float = Field(default=2.0, gt=0)
@@ -150,7 +148,7 @@ _SECRET_FIELDS = frozenset({"access_key_secret", "security_token", "amqp_url"})
 
 
 def _variable(field: str) -> str:
-    return _ALIASED.get(field) or _ALIASED.get(_field_of(field)) or ENV_PREFIX + field.upper()
+    return _ALIASED.get(field) or ENV_PREFIX + field.upper()
 
 
 def _field_of(loc: str) -> str:

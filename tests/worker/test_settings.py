@@ -167,3 +167,10 @@ def test_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("GA_WORKER_PREFETCH", "8")
     expected = 2
     assert expected == load_settings(prefetch=2).prefetch
+
+
+def test_only_the_contracts_credential_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ACCESS_KEY_ID/ACCESS_KEY_SECRET without the ALIBABA_CLOUD_ prefix are not credentials."""
+    monkeypatch.setenv("ACCESS_KEY_ID", "stray-id")
+    monkeypatch.setenv("ACCESS_KEY_SECRET", "stray-secret")
+    assert load_settings().credentials() is None
