@@ -12,7 +12,7 @@ from typing import Final
 
 import orjson
 
-from schemas.errors import RequestInvalid, Violation
+from schemas.errors import INVALID_PARAMETER, RequestInvalid, Violation
 
 __all__ = ["MAX_BODY_BYTES", "parameters_of", "parse_document", "request_parameters"]
 
@@ -21,12 +21,10 @@ MAX_BODY_BYTES: Final = 256 * 1024  # CONTRACT §3
 _CLOUDEVENTS: Final = "application/cloudevents+json"
 # A missing content type is common with hand-written producers; text/json is an old alias.
 _JSON_TYPES: Final = frozenset({"", "application/json", "text/json", _CLOUDEVENTS})
-_INVALID: Final = "InvalidParameter"
-_MISSING: Final = "MissingParameter"
 
 
-def _refuse(path: str, message: str, code: str = _INVALID) -> RequestInvalid:
-    return RequestInvalid([Violation(path, code, message)])
+def _refuse(path: str, message: str) -> RequestInvalid:
+    return RequestInvalid([Violation(path, INVALID_PARAMETER, message)])
 
 
 def _media_type(content_type: str | None) -> str:
@@ -89,7 +87,7 @@ def parameters_of(document: object, *, structured: bool) -> object:
     elif "data_base64" in document:
         data = _decode_base64_json(document["data_base64"])
     else:
-        raise _refuse("data", "the event has no data: put the parameters in data", _MISSING)
+        raise _refuse("data", "the event has no data: put the parameters in data")
     if not isinstance(data, dict):
         raise _refuse("data", "the event's data must be a JSON object of CreateListener parameters")
     return data

@@ -3,8 +3,8 @@
 Pure functions over an already typed request: they collect, never stop at the first problem.
 ``unknown`` names the top-level fields that were malformed and set aside; rules that depend on
 them (the protocol, the routing type, the listener's ports) are skipped rather than guessed.
-Codes are the reference's where it names one; otherwise ``InvalidParameter``, or
-``MissingParameter`` for something required.
+Codes are the reference's where it names one; otherwise ``InvalidParameter``, something required
+and left out included.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from collections.abc import Sized
 from typing import TYPE_CHECKING
 
-from schemas.errors import Violation
+from schemas.errors import INVALID_PARAMETER, Violation
 
 if TYPE_CHECKING:
     from schemas.request import (
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
         EndpointGroupConfiguration,
         WireModel,
     )
-
-INVALID = "InvalidParameter"
-MISSING = "MissingParameter"
 
 MIN_PORT, MAX_PORT = 1, 65499
 SYSTEM_PORTS = range(65500, 65536)
@@ -88,15 +85,15 @@ def check(request: CreateListenerRequest, unknown: frozenset[str]) -> list[Viola
 
 
 def _required(model: WireModel, path: str, out: list[Violation]) -> None:
-    """``MissingParameter`` for every wire-required field left out, at any depth."""
+    """``InvalidParameter`` for every wire-required field left out, at any depth."""
     cls = type(model)
     prefix = f"{path}." if path else ""
     for attr, wire in cls.REQUIRED_FIELDS:
         value = getattr(model, attr)
         if value is None:
-            out.append(Violation(prefix + wire, MISSING, "this parameter is required"))
+            out.append(Violation(prefix + wire, INVALID_PARAMETER, "this parameter is required"))
         elif value == []:
-            out.append(Violation(prefix + wire, MISSING, "this parameter needs a value"))
+            out.append(Violation(prefix + wire, INVALID_PARAMETER, "this parameter needs a value"))
     for attr, wire in cls.NESTED_FIELDS:
         value = getattr(model, attr)
         if value is None:
@@ -110,12 +107,12 @@ def _required(model: WireModel, path: str, out: list[Violation]) -> None:
 
 def _listener_fields(request: CreateListenerRequest, out: list[Violation]) -> None:
     if request.region_id != REGION_ID:
-        out.append(Violation("RegionId", INVALID, f"RegionId must be {REGION_ID}"))
+        out.append(Violation("RegionId", INVALID_PARAMETER, f"RegionId must be {REGION_ID}"))
     if not request.accelerator_id:
-        out.append(Violation("AcceleratorId", MISSING, "this parameter is required"))
+        out.append(Violation("AcceleratorId", INVALID_PARAMETER, "this parameter is required"))
     token = request.client_token
     if token is not None and not (0 < len(token) <= MAX_CLIENT_TOKEN and token.isascii()):
-        out.append(Violation("ClientToken", INVALID, "1 to 64 ASCII characters"))
+        out.append(Violation("ClientToken", INVALID_PARAMETER, "1 to 64 ASCII characters"))
     _name(request.name, "", "Name", out)
     _description(request.description, "", "Description", out, anywhere=False)
 
@@ -130,7 +127,7 @@ def _name(value: str | None, base: str, field: str, out: list[Violation]) -> Non
         out.append(
             Violation(
                 _at(base, field),
-                INVALID,
+                INVALID_PARAMETER,
                 "1 to 128 letters, digits, '.', '_' or '-', starting with a letter",
             )
         )
@@ -143,11 +140,11 @@ def _description(
         return
     path = _at(base, field)
     if len(value) > MAX_DESCRIPTION:
-        out.append(Violation(path, INVALID, "at most 200 characters"))
+        out.append(Violation(path, INVALID_PARAMETER, "at most 200 characters"))
     if anywhere and any(prefix in value for prefix in _URL_PREFIXES):
-        out.append(Violation(path, INVALID, "must not contain http:// or https://"))
+        out.append(Violation(path, INVALID_PARAMETER, "must not contain http:// or https://"))
     elif not anywhere and value.startswith(_URL_PREFIXES):
-        out.append(Violation(path, INVALID, "must not start with http:// or https://"))
+        out.append(Violation(path, INVALID_PARAMETER, "must not start with http:// or https://"))
 
 
 def _port_ranges(
@@ -156,7 +153,9 @@ def _port_ranges(
     """The listener's port rules; returns its ranges when every one of them is sound."""
     ranges = request.port_ranges
     if not ranges:
-        out.append(Violation("PortRanges", MISSING, "at least one port range is required"))
+        out.append(
+            Violation("PortRanges", INVALID_PARAMETER, "at least one port range is required")
+        )
         return None
     good: list[tuple[int, int, int]] = []
     for index, port_range in enumerate(ranges, 1):
@@ -237,7 +236,9 @@ def _listener_port(port: int | None, base: str, field: str, out: list[Violation]
 def _protocol_fields(request: CreateListenerRequest, protocol: str, out: list[Violation]) -> None:
     http = protocol in HTTP_PROTOCOLS
     if protocol == "https" and not request.certificates:
-        out.append(Violation("Certificates", MISSING, "an HTTPS listener needs a certificate"))
+        out.append(
+            Violation("Certificates", INVALID_PARAMETER, "an HTTPS listener needs a certificate")
+        )
     if request.security_policy_id is not None and protocol != "https":
         out.append(
             Violation(
@@ -253,24 +254,28 @@ def _protocol_fields(request: CreateListenerRequest, protocol: str, out: list[Vi
                 out.append(
                     Violation(
                         f"XForwardedForConfig.{wire}",
-                        INVALID,
+                        INVALID_PARAMETER,
                         "only HTTP and HTTPS listeners add forwarding headers",
                     )
                 )
     low, high = IDLE_TIMEOUT[protocol]
     if request.idle_timeout is not None and not low <= request.idle_timeout <= high:
         out.append(
-            Violation("IdleTimeout", INVALID, f"a {protocol} listener takes {low} to {high}")
+            Violation(
+                "IdleTimeout", INVALID_PARAMETER, f"a {protocol} listener takes {low} to {high}"
+            )
         )
     if request.request_timeout is not None:
         if not http:
             out.append(
-                Violation("RequestTimeout", INVALID, "only HTTP and HTTPS listeners take one")
+                Violation(
+                    "RequestTimeout", INVALID_PARAMETER, "only HTTP and HTTPS listeners take one"
+                )
             )
         elif not 1 <= request.request_timeout <= 180:
-            out.append(Violation("RequestTimeout", INVALID, "1 to 180 seconds"))
+            out.append(Violation("RequestTimeout", INVALID_PARAMETER, "1 to 180 seconds"))
     if request.http_version is not None and protocol != "https":
-        out.append(Violation("HttpVersion", INVALID, "only an HTTPS listener takes one"))
+        out.append(Violation("HttpVersion", INVALID_PARAMETER, "only an HTTPS listener takes one"))
 
 
 def _routing(request: CreateListenerRequest, routing: str | None, out: list[Violation]) -> None:
@@ -278,7 +283,7 @@ def _routing(request: CreateListenerRequest, routing: str | None, out: list[Viol
         out.append(
             Violation(
                 "CustomRoutingEndpointGroupConfigurations",
-                INVALID,
+                INVALID_PARAMETER,
                 "only a CustomRouting listener takes custom routing endpoint groups",
             )
         )
@@ -286,7 +291,7 @@ def _routing(request: CreateListenerRequest, routing: str | None, out: list[Viol
         out.append(
             Violation(
                 "EndpointGroupConfigurations",
-                INVALID,
+                INVALID_PARAMETER,
                 "only a Standard listener takes these endpoint groups",
             )
         )
@@ -310,13 +315,13 @@ def _endpoint_group(
     _within(group.health_check_port, (1, 65535), path, "HealthCheckPort", out)
     _within(group.threshold_count, (2, 10), path, "ThresholdCount", out)
     if group.health_check_path is not None and not group.health_check_path.startswith("/"):
-        out.append(Violation(f"{path}.HealthCheckPath", INVALID, "must start with /"))
+        out.append(Violation(f"{path}.HealthCheckPath", INVALID_PARAMETER, "must start with /"))
     http = protocol in HTTP_PROTOCOLS
     if group.endpoint_group_type == "virtual" and protocol is not None and not http:
         out.append(
             Violation(
                 f"{path}.EndpointGroupType",
-                INVALID,
+                INVALID_PARAMETER,
                 "only HTTP and HTTPS listeners take virtual endpoint groups",
             )
         )
@@ -326,21 +331,23 @@ def _endpoint_group(
             out.append(
                 Violation(
                     f"{path}.EndpointRequestProtocol",
-                    INVALID,
+                    INVALID_PARAMETER,
                     "only HTTP and HTTPS listeners take a backend protocol",
                 )
             )
         elif protocol == "http" and request_protocol != "HTTP":
             out.append(
                 Violation(
-                    f"{path}.EndpointRequestProtocol", INVALID, "an HTTP listener's backend is HTTP"
+                    f"{path}.EndpointRequestProtocol",
+                    INVALID_PARAMETER,
+                    "an HTTP listener's backend is HTTP",
                 )
             )
     if group.endpoint_protocol_version is not None and request_protocol != "HTTPS":
         out.append(
             Violation(
                 f"{path}.EndpointProtocolVersion",
-                INVALID,
+                INVALID_PARAMETER,
                 "only with EndpointRequestProtocol HTTPS",
             )
         )
@@ -350,7 +357,7 @@ def _endpoint_group(
         out.append(
             Violation(
                 f"{path}.PortOverrides",
-                INVALID,
+                INVALID_PARAMETER,
                 "port overrides cannot be configured beside a virtual endpoint group",
             )
         )
@@ -384,32 +391,42 @@ def _endpoint(
         out.append(
             Violation(
                 f"{path}.EnableProxyProtocol",
-                INVALID,
+                INVALID_PARAMETER,
                 "EnableClientIPPreservation and EnableProxyProtocol cannot both be true",
             )
         )
     if endpoint.enable_proxy_protocol and protocol is not None and protocol != "tcp":
         out.append(
             Violation(
-                f"{path}.EnableProxyProtocol", INVALID, "only a TCP listener takes proxy protocol"
+                f"{path}.EnableProxyProtocol",
+                INVALID_PARAMETER,
+                "only a TCP listener takes proxy protocol",
             )
         )
     if endpoint.type == "IpTarget":
         if not endpoint.vpc_id:
-            out.append(Violation(f"{path}.VpcId", MISSING, "an IpTarget endpoint needs a VPC"))
+            out.append(
+                Violation(f"{path}.VpcId", INVALID_PARAMETER, "an IpTarget endpoint needs a VPC")
+            )
         if not endpoint.v_switch_ids:
             out.append(
-                Violation(f"{path}.VSwitchIds", MISSING, "an IpTarget endpoint needs vSwitches")
+                Violation(
+                    f"{path}.VSwitchIds", INVALID_PARAMETER, "an IpTarget endpoint needs vSwitches"
+                )
             )
     elif endpoint.type is not None:
         for wire, value in (("VpcId", endpoint.vpc_id), ("VSwitchIds", endpoint.v_switch_ids)):
             if value is not None:
                 out.append(
-                    Violation(f"{path}.{wire}", INVALID, "only an IpTarget endpoint takes this")
+                    Violation(
+                        f"{path}.{wire}", INVALID_PARAMETER, "only an IpTarget endpoint takes this"
+                    )
                 )
     _count(endpoint.v_switch_ids or [], MAX_VSWITCHES, path, "VSwitchIds", out)
     if endpoint.sub_address is not None and endpoint.type not in (None, "ENI"):
-        out.append(Violation(f"{path}.SubAddress", INVALID, "only an ENI endpoint takes this"))
+        out.append(
+            Violation(f"{path}.SubAddress", INVALID_PARAMETER, "only an ENI endpoint takes this")
+        )
 
 
 def _custom_group(
@@ -438,7 +455,9 @@ def _custom_group(
         for number, policy in enumerate(policies, 1):
             where = f"{here}.PolicyConfigurations.{number}"
             if allow_custom and not policy.address:
-                out.append(Violation(f"{where}.Address", MISSING, "AllowCustom needs an address"))
+                out.append(
+                    Violation(f"{where}.Address", INVALID_PARAMETER, "AllowCustom needs an address")
+                )
             port_ranges = policy.port_ranges or []
             _count(port_ranges, MAX_POLICY_PORT_RANGES, where, "PortRanges", out)
             for position, port_range in enumerate(port_ranges, 1):
@@ -447,7 +466,9 @@ def _custom_group(
                 if span is not None and backend and not _inside(span, backend):
                     out.append(
                         Violation(
-                            at, INVALID, "must fall within the endpoint group's destination ports"
+                            at,
+                            INVALID_PARAMETER,
+                            "must fall within the endpoint group's destination ports",
                         )
                     )
 
@@ -461,7 +482,7 @@ def _range(
     if not sound or first is None or last is None:
         return None
     if first > last:
-        out.append(Violation(path, INVALID, "FromPort must not exceed ToPort"))
+        out.append(Violation(path, INVALID_PARAMETER, "FromPort must not exceed ToPort"))
         return None
     return first, last
 
@@ -479,10 +500,10 @@ def _within(
     low, high = bounds
     if low <= value <= high:
         return True
-    out.append(Violation(_at(base, field), INVALID, f"must be {low} to {high}"))
+    out.append(Violation(_at(base, field), INVALID_PARAMETER, f"must be {low} to {high}"))
     return False
 
 
 def _count(items: Sized, most: int, base: str, field: str, out: list[Violation]) -> None:
     if len(items) > most:
-        out.append(Violation(_at(base, field), INVALID, f"at most {most} items"))
+        out.append(Violation(_at(base, field), INVALID_PARAMETER, f"at most {most} items"))

@@ -22,9 +22,13 @@ place, the GA client's transport. Messages never carry secrets or signatures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from schemas.outcome import ErrorType
+
+INVALID_PARAMETER: Final = "InvalidParameter"
+"""The code of a broken rule the reference names no code for, a missing parameter included
+(CONTRACT §4); the reference never names ``MissingParameter``."""
 
 
 @dataclass(frozen=True, slots=True)

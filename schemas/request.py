@@ -8,7 +8,7 @@ the API's error codes) live in ``schemas._rules`` so that they can all run, and 
 even when some fields are malformed. ``parse_request`` is the one entry point that does both.
 
 Fields the API requires inside nested objects are typed optional here and enforced by the rules
-(``MissingParameter``): after ``parse_request`` succeeds they are never ``None``.
+(``InvalidParameter``): after ``parse_request`` succeeds they are never ``None``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field,
 from schemas._rules import check
 from schemas._salvage import not_under, prune, spellings, wire_path
 from schemas._types import Lowercased, WireBool, WireInt, WireList, WireStr
-from schemas.errors import RequestInvalid, Violation
+from schemas.errors import INVALID_PARAMETER, RequestInvalid, Violation
 
 ListenerProtocol = Literal["tcp", "udp", "http", "https"]
 ListenerType = Literal["Standard", "CustomRouting"]
@@ -309,13 +309,13 @@ def parse_request(data: object) -> CreateListenerRequest:
     and the rules then run on what is left, so one response lists every problem.
     """
     if not isinstance(data, dict):
-        raise RequestInvalid([Violation("", "InvalidParameter", "the request must be an object")])
+        raise RequestInvalid([Violation("", INVALID_PARAMETER, "the request must be an object")])
     try:
         request = CreateListenerRequest.model_validate(data)
     except ValidationError as exc:
         return _fail(data, exc)
     except (RecursionError, ValueError, TypeError) as exc:
-        raise RequestInvalid([Violation("", "InvalidParameter", _unreadable(exc))]) from None
+        raise RequestInvalid([Violation("", INVALID_PARAMETER, _unreadable(exc))]) from None
     violations = check(request, frozenset())
     if violations:
         raise RequestInvalid(violations)
@@ -349,10 +349,10 @@ def _fail(data: dict[Any, Any], exc: ValidationError) -> CreateListenerRequest:
 def _violation(error: Any) -> Violation:
     path = wire_path(error["loc"], _SPELLINGS)
     if error["type"] == "missing":
-        return Violation(path, "MissingParameter", "this parameter is required")
+        return Violation(path, INVALID_PARAMETER, "this parameter is required")
     if error["type"] == "extra_forbidden":
-        return Violation(path, "InvalidParameter", "unknown parameter")
-    return Violation(path, _VALUE_CODES.get(path, "InvalidParameter"), str(error["msg"]))
+        return Violation(path, INVALID_PARAMETER, "unknown parameter")
+    return Violation(path, _VALUE_CODES.get(path, INVALID_PARAMETER), str(error["msg"]))
 
 
 def _unreadable(exc: BaseException) -> str:

@@ -134,12 +134,12 @@ def test_broken_envelopes_are_refused(body: bytes, path: str) -> None:
     assert path == caught.value.violations[0].path
 
 
-def test_missing_data_is_a_missing_parameter() -> None:
-    """An event without data says the parameter is missing, as the API would."""
+def test_missing_data_is_an_invalid_parameter() -> None:
+    """An event without data is ``InvalidParameter``, the generic code (CONTRACT §4)."""
     document, _ = parse_document(_event(), None)
     with pytest.raises(RequestInvalid) as caught:
         parameters_of(document, structured=True)
-    expected = "MissingParameter"
+    expected = "InvalidParameter"
     assert expected == caught.value.code
 
 

@@ -106,8 +106,8 @@ ENDPOINT = f"{GROUP}.EndpointConfigurations.1"
 # (kind, changes, path, code): one broken rule each.
 RULES: list[tuple[str, dict[str, Any], str, str]] = [
     # the listener's own fields
-    ("tcp", {"AcceleratorId": _DELETE}, "AcceleratorId", "MissingParameter"),
-    ("tcp", {"AcceleratorId": ""}, "AcceleratorId", "MissingParameter"),
+    ("tcp", {"AcceleratorId": _DELETE}, "AcceleratorId", "InvalidParameter"),
+    ("tcp", {"AcceleratorId": ""}, "AcceleratorId", "InvalidParameter"),
     ("tcp", {"RegionId": "cn-beijing"}, "RegionId", "InvalidParameter"),
     ("tcp", {"ClientToken": "tökén"}, "ClientToken", "InvalidParameter"),
     ("tcp", {"ClientToken": "x" * 65}, "ClientToken", "InvalidParameter"),
@@ -122,9 +122,9 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
     ("tcp", {"ClientAffinity": "SOURCE_PORT"}, "ClientAffinity", "InvalidParameter"),
     ("tcp", {"Foo": 1}, "Foo", "InvalidParameter"),
     # listener ports
-    ("tcp", {"PortRanges": _DELETE}, "PortRanges", "MissingParameter"),
-    ("tcp", {"PortRanges": []}, "PortRanges", "MissingParameter"),
-    ("tcp", {"PortRanges.1.FromPort": _DELETE}, "PortRanges.1.FromPort", "MissingParameter"),
+    ("tcp", {"PortRanges": _DELETE}, "PortRanges", "InvalidParameter"),
+    ("tcp", {"PortRanges": []}, "PortRanges", "InvalidParameter"),
+    ("tcp", {"PortRanges.1.FromPort": _DELETE}, "PortRanges.1.FromPort", "InvalidParameter"),
     ("tcp", {"PortRanges.1.FromPort": 0}, "PortRanges.1.FromPort", "PortRangeIllegal.Listener"),
     ("tcp", {"PortRanges.1.ToPort": 65500}, "PortRanges.1.ToPort", "SystemPort.Listener"),
     ("tcp", {"PortRanges.1.ToPort": 65535}, "PortRanges.1.ToPort", "SystemPort.Listener"),
@@ -146,8 +146,8 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
     ("http", {"PortRanges": _ports((80, 80), (81, 81))}, "PortRanges", "PortRanges.MustOne"),
     ("https", {"PortRanges": _ports((443, 444))}, "PortRanges", "PortRanges.MustOne"),
     # protocol-bound fields
-    ("https", {"Certificates": _DELETE}, "Certificates", "MissingParameter"),
-    ("https", {"Certificates": [{}]}, "Certificates.1.Id", "MissingParameter"),
+    ("https", {"Certificates": _DELETE}, "Certificates", "InvalidParameter"),
+    ("https", {"Certificates": [{}]}, "Certificates.1.Id", "InvalidParameter"),
     (
         "tcp",
         {"SecurityPolicyId": "tls_cipher_policy_1_2"},
@@ -206,7 +206,7 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "tcp",
         {f"{GROUP}.EndpointGroupRegion": _DELETE},
         f"{GROUP}.EndpointGroupRegion",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     ("tcp", {f"{GROUP}.EndpointGroupName": "-x"}, f"{GROUP}.EndpointGroupName", "InvalidParameter"),
     (
@@ -291,7 +291,7 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "tcp",
         {f"{GROUP}.PortOverrides": [{"ListenerPort": 80}]},
         f"{GROUP}.PortOverrides.1.EndpointPort",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     (
         "http",
@@ -311,9 +311,9 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         f"{GROUP}.EndpointConfigurations",
         "InvalidParameter",
     ),
-    ("tcp", {f"{ENDPOINT}.Weight": _DELETE}, f"{ENDPOINT}.Weight", "MissingParameter"),
-    ("tcp", {f"{ENDPOINT}.Endpoint": _DELETE}, f"{ENDPOINT}.Endpoint", "MissingParameter"),
-    ("tcp", {f"{ENDPOINT}.Type": _DELETE}, f"{ENDPOINT}.Type", "MissingParameter"),
+    ("tcp", {f"{ENDPOINT}.Weight": _DELETE}, f"{ENDPOINT}.Weight", "InvalidParameter"),
+    ("tcp", {f"{ENDPOINT}.Endpoint": _DELETE}, f"{ENDPOINT}.Endpoint", "InvalidParameter"),
+    ("tcp", {f"{ENDPOINT}.Type": _DELETE}, f"{ENDPOINT}.Type", "InvalidParameter"),
     ("tcp", {f"{ENDPOINT}.Weight": 256}, f"{ENDPOINT}.Weight", "InvalidParameter"),
     ("tcp", {f"{ENDPOINT}.Weight": -1}, f"{ENDPOINT}.Weight", "InvalidParameter"),
     ("tcp", {f"{ENDPOINT}.Type": "Lambda"}, f"{ENDPOINT}.Type", "InvalidParameter"),
@@ -321,13 +321,13 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "tcp",
         {f"{ENDPOINT}.Type": "IpTarget", f"{ENDPOINT}.VSwitchIds": ["vsw-1"]},
         f"{ENDPOINT}.VpcId",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     (
         "tcp",
         {f"{ENDPOINT}.Type": "IpTarget", f"{ENDPOINT}.VpcId": "vpc-1"},
         f"{ENDPOINT}.VSwitchIds",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     ("tcp", {f"{ENDPOINT}.VpcId": "vpc-1"}, f"{ENDPOINT}.VpcId", "InvalidParameter"),
     (
@@ -370,7 +370,7 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "custom",
         {f"{CUSTOM}.EndpointGroupRegion": _DELETE},
         f"{CUSTOM}.EndpointGroupRegion",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     ("custom", {f"{CUSTOM}.Name": "_x"}, f"{CUSTOM}.Name", "InvalidParameter"),
     ("custom", {f"{CUSTOM}.Description": "http://x"}, f"{CUSTOM}.Description", "InvalidParameter"),
@@ -401,7 +401,7 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "custom",
         {f"{CUSTOM}.DestinationConfigurations.1.Protocols": []},
         f"{CUSTOM}.DestinationConfigurations.1.Protocols",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     (
         "custom",
@@ -419,7 +419,7 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "custom",
         {f"{CUSTOM}.EndpointConfigurations.1.Endpoint": _DELETE},
         f"{CUSTOM}.EndpointConfigurations.1.Endpoint",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     (
         "custom",
@@ -449,7 +449,7 @@ RULES: list[tuple[str, dict[str, Any], str, str]] = [
         "custom",
         {f"{CUSTOM}.EndpointConfigurations.1.PolicyConfigurations.1.Address": _DELETE},
         f"{CUSTOM}.EndpointConfigurations.1.PolicyConfigurations.1.Address",
-        "MissingParameter",
+        "InvalidParameter",
     ),
     (
         "custom",
@@ -529,7 +529,7 @@ def test_valid_examples(path: Path) -> None:
 
 
 INVALID_EXAMPLES = {
-    "invalid-https-without-certificate.json": ("Certificates", "MissingParameter"),
+    "invalid-https-without-certificate.json": ("Certificates", "InvalidParameter"),
     "invalid-http-two-ports.json": ("PortRanges", "PortRanges.MustOne"),
     "invalid-udp-reserved-port.json": ("PortRanges.1", "PortRangeIllegal.UDP"),
     "invalid-system-port.json": ("PortRanges.1.FromPort", "SystemPort.Listener"),

@@ -49,7 +49,7 @@ def test_one_invalid_file_fails_the_run(tmp_path: Path) -> None:
     assert 1 == code
     assert f"{good}: valid" in output
     assert f"{bad}: Protocol: ProtocalIllegal.Listener: " in output
-    assert f"{bad}: PortRanges: MissingParameter: " in output
+    assert f"{bad}: PortRanges: InvalidParameter: " in output
 
 
 def test_cloudevents_envelope_and_snake_case(tmp_path: Path) -> None:

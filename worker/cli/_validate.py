@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from handlers import request_parameters
-from schemas.errors import RequestInvalid, Violation
+from schemas.errors import INVALID_PARAMETER, RequestInvalid, Violation
 from schemas.request import parse_request
 from worker.cli import main
 
@@ -23,7 +23,7 @@ def check_file(path: Path) -> list[Violation]:
     try:
         body = path.read_bytes()
     except OSError as exc:
-        return [Violation("", "InvalidParameter", f"cannot read the file: {exc.strerror or exc}")]
+        return [Violation("", INVALID_PARAMETER, f"cannot read the file: {exc.strerror or exc}")]
     try:
         # The worker's own checks (size, JSON, CloudEvents envelope), then every API rule.
         parse_request(request_parameters(body))
