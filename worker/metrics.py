@@ -87,7 +87,7 @@ class Metrics:
 
     def observe(self, outcome: Outcome) -> None:
         """Count one outcome: its type, the API calls behind it, its duration."""
-        kind = "created" if outcome.error_type is None else "failed"
+        kind = "created" if outcome.created else "failed"
         error_type = "" if outcome.error_type is None else outcome.error_type.value
         self.requests.labels(kind, error_type).inc()
         if outcome.attempts:

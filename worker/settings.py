@@ -117,14 +117,9 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL with a host")
         return value.rstrip("/")
 
-    @field_validator("log_format", mode="before")
+    @field_validator("log_format", "log_level", "event_loop", mode="before")
     @classmethod
-    def _lower_format(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("log_level", "event_loop", mode="before")
-    @classmethod
-    def _lower_level(cls, value: object) -> object:
+    def _lower_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
     def credentials(self) -> Credentials | None:

@@ -31,19 +31,13 @@ import structlog
 from handlers.log_fields import LogFields
 from handlers.pipeline import RequestMessage
 from schemas.outcome import Outcome
-from worker.amqp.publisher import OutcomePublisher, PublishError
+from worker.amqp.publisher import CHANNEL_FAILURES, OutcomePublisher, PublishError
 from worker.metrics import Metrics
 
 __all__ = ["Consumer", "Handler"]
 
 _log = structlog.get_logger("worker.amqp.consumer")
 
-# Settling a delivery fails like this when its channel is gone (reconnect, channel error).
-_SETTLE_FAILURES: Final = (
-    aiormq.exceptions.ChannelInvalidStateError,
-    aiormq.exceptions.AMQPError,
-    ConnectionError,
-)
 _READINESS_TIMEOUT_S: Final = 0.5
 _CANCEL_TIMEOUT_S: Final = 5.0
 
@@ -76,16 +70,13 @@ class Consumer:
         self._tag: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        # Read at scrape time: a request counts until it is settled (published and acked).
+        metrics.in_flight.set_function(lambda: self.in_flight)
 
     @property
     def in_flight(self) -> int:
         """Deliveries being handled right now."""
         return len(self._tasks)
-
-    @property
-    def consumer_tag(self) -> str | None:
-        """The broker's tag for this consumer while consuming."""
-        return self._tag
 
     async def start(self) -> None:
         """Set the prefetch and start consuming."""
@@ -107,7 +98,7 @@ class Consumer:
             channel = await asyncio.wait_for(
                 self._channel.get_underlay_channel(), _READINESS_TIMEOUT_S
             )
-        except (TimeoutError, *_SETTLE_FAILURES):
+        except (TimeoutError, *CHANNEL_FAILURES):
             return False
         consumers = getattr(channel, "consumers", {})  # aiormq.Channel; not on the ABC
         return not channel.is_closed and self._tag in consumers
@@ -125,7 +116,7 @@ class Consumer:
             try:
                 # Bounded: during a broker outage the robust channel would wait for a reconnect.
                 await asyncio.wait_for(self._queue.cancel(self._tag), _CANCEL_TIMEOUT_S)
-            except (*_SETTLE_FAILURES, TimeoutError) as exc:
+            except (*CHANNEL_FAILURES, TimeoutError) as exc:
                 _log.warning("amqp.consumer.cancel_failed", error=_brief(exc))
         pending = set(self._tasks)
         if pending:
@@ -142,7 +133,7 @@ class Consumer:
         # Called at start and after every reopen: each reopen brings a new aiormq channel.
         try:
             channel = await self._channel.get_underlay_channel()
-        except _SETTLE_FAILURES:
+        except CHANNEL_FAILURES:
             return
         channel.on_consumer_cancel_callbacks.add(self._on_broker_cancel)
 
@@ -171,7 +162,6 @@ class Consumer:
                 correlation_id=message.correlation_id,
                 reply_to=message.reply_to,
             )
-            self._metrics.in_flight.inc()
             try:
                 outcome = await self._handler.handle(request)
             except asyncio.CancelledError:
@@ -182,8 +172,6 @@ class Consumer:
                 _log.exception("amqp.request.crashed", message_id=message.message_id)
                 await self._requeue(message)
                 return
-            finally:
-                self._metrics.in_flight.dec()
             self._metrics.observe(outcome)
             try:
                 await self._publisher.publish(outcome, reply_to=outcome.reply_to)
@@ -202,14 +190,14 @@ class Consumer:
     async def _ack(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         try:
             await message.ack()
-        except _SETTLE_FAILURES as exc:
+        except CHANNEL_FAILURES as exc:
             self._metrics.ack_failures.inc()
             _log.warning("amqp.ack_failed", error=_brief(exc), left_to="redelivery")
 
     async def _requeue(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         try:
             await message.nack(requeue=True)
-        except _SETTLE_FAILURES as exc:
+        except CHANNEL_FAILURES as exc:
             self._metrics.ack_failures.inc()
             _log.warning("amqp.nack_failed", error=_brief(exc), left_to="redelivery")
 

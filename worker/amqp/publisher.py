@@ -33,7 +33,7 @@ from pamqp.commands import Basic
 
 from schemas.outcome import Outcome
 
-__all__ = ["OutcomePublisher", "PublishError"]
+__all__ = ["CHANNEL_FAILURES", "OutcomePublisher", "PublishError"]
 
 _log = structlog.get_logger("worker.amqp.publisher")
 
@@ -42,9 +42,10 @@ _PERSISTENT: Final = 2
 _FIRST_BACKOFF_S: Final = 0.05
 _MAX_BACKOFF_S: Final = 2.0
 
-# What a publish can fail with, short of a bug, that a new publish may cure: broker refusals
-# and channel/connection loss. Not a late confirm: that one is waited for, up to the deadline.
-_RETRYABLE: Final = (
+# What an operation on a channel fails with, short of a bug, when the broker refuses it or the
+# channel/connection is gone: a publish may be tried again, an ack is left to redelivery.
+# Not a late confirm: that one is waited for, up to the deadline.
+CHANNEL_FAILURES: Final = (
     aiormq.exceptions.AMQPError,
     aiormq.exceptions.ChannelInvalidStateError,
     ConnectionError,
@@ -99,11 +100,6 @@ class OutcomePublisher:
         """Open a publishing channel on ``connection`` (kept by the publisher) and wrap it."""
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         return cls(channel, exchange, deadline=deadline)
-
-    @property
-    def channel(self) -> aio_pika.abc.AbstractChannel:
-        """The publishing channel (closed by :meth:`close`)."""
-        return self._channel
 
     async def close(self) -> None:
         """Close the publishing channel."""
@@ -166,7 +162,7 @@ class OutcomePublisher:
                     f" {cause}",
                     cause=cause,
                 ) from None
-            except _RETRYABLE as exc:
+            except CHANNEL_FAILURES as exc:
                 cause = _describe(exc)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
