@@ -22,9 +22,10 @@ from typing import Final
 
 import orjson
 
+from schemas.request import is_valid_client_token
+
 __all__ = ["UNPARSED", "derive_client_token", "own_client_token"]
 
-_MAX_TOKEN: Final = 64
 _HASH_HEX: Final = 40
 
 
@@ -43,9 +44,7 @@ def own_client_token(parameters: object) -> str | None:
     if not isinstance(parameters, Mapping):
         return None
     token = parameters.get("ClientToken", parameters.get("client_token"))
-    if isinstance(token, str) and 0 < len(token) <= _MAX_TOKEN and token.isascii():
-        return token
-    return None
+    return token if is_valid_client_token(token) else None
 
 
 def derive_client_token(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sized
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from schemas.errors import INVALID_PARAMETER, Violation
 
@@ -105,13 +105,18 @@ def _required(model: WireModel, path: str, out: list[Violation]) -> None:
             _required(value, prefix + wire, out)
 
 
+def is_valid_client_token(token: object) -> TypeGuard[str]:
+    """A ClientToken the API takes: a string of 1 to 64 ASCII characters."""
+    return isinstance(token, str) and 0 < len(token) <= MAX_CLIENT_TOKEN and token.isascii()
+
+
 def _listener_fields(request: CreateListenerRequest, out: list[Violation]) -> None:
     if request.region_id != REGION_ID:
         out.append(Violation("RegionId", INVALID_PARAMETER, f"RegionId must be {REGION_ID}"))
     if not request.accelerator_id:
         out.append(Violation("AcceleratorId", INVALID_PARAMETER, "this parameter is required"))
     token = request.client_token
-    if token is not None and not (0 < len(token) <= MAX_CLIENT_TOKEN and token.isascii()):
+    if token is not None and not is_valid_client_token(token):
         out.append(Violation("ClientToken", INVALID_PARAMETER, "1 to 64 ASCII characters"))
     _name(request.name, "", "Name", out)
     _description(request.description, "", "Description", out, anywhere=False)

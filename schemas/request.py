@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
-from schemas._rules import check
+from schemas._rules import check, is_valid_client_token
 from schemas._salvage import not_under, prune, spellings, wire_path
 from schemas._types import Lowercased, WireBool, WireInt, WireList, WireStr
 from schemas.errors import INVALID_PARAMETER, RequestInvalid, Violation
@@ -379,5 +379,6 @@ __all__ = [
     "SecurityPolicyId",
     "WireModel",
     "XForwardedForConfig",
+    "is_valid_client_token",
     "parse_request",
 ]
