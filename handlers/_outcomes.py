@@ -27,12 +27,12 @@ from schemas.outcome import (
     outcome_message_id,
     routing_key_for,
 )
+from schemas.request import REGION_ID
 
 __all__ = ["Facts", "HandledError", "created_outcome", "error_of", "failed_outcome", "raw_ids"]
 
 HandledError = RequestInvalid | ApiError | PollFailed
 
-_DEFAULT_REGION: Final = "cn-hangzhou"
 _MAX_RAW_ID: Final = 128  # longer "ids" from a refused body are noise, not worth echoing
 
 
@@ -65,7 +65,7 @@ def raw_ids(parameters: object) -> tuple[str | None, str | None]:
         return None, None
     region = _raw_str(parameters, "RegionId", "region_id")
     if region is None and "RegionId" not in parameters and "region_id" not in parameters:
-        region = _DEFAULT_REGION
+        region = REGION_ID
     return region, _raw_str(parameters, "AcceleratorId", "accelerator_id")
 
 

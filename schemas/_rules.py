@@ -42,7 +42,7 @@ MAX_POLICIES = 20
 MAX_POLICY_PORT_RANGES = 5
 MAX_CLIENT_TOKEN = 64
 MAX_DESCRIPTION = 200
-REGION_ID = "cn-hangzhou"
+REGION_ID = "cn-hangzhou"  # the only region the GA API is called in, and the request's default
 
 # 1-128 characters: letters, digits, '.', '_', '-'; starts with a letter (the SDK docs add
 # Chinese characters, which the console accepts too).

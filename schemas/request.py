@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
-from schemas._rules import check, is_valid_client_token
+from schemas._rules import REGION_ID, check, is_valid_client_token
 from schemas._salvage import not_under, prune, spellings, wire_path
 from schemas._types import Lowercased, WireBool, WireInt, WireList, WireStr
 from schemas.errors import INVALID_PARAMETER, RequestInvalid, Violation
@@ -36,8 +36,6 @@ EndpointType = Literal[
     "Domain", "Ip", "PublicIp", "ECS", "SLB", "ALB", "OSS", "ENI", "NLB", "IpTarget"
 ]
 HealthCheckProtocol = Literal["tcp", "TCP", "http", "HTTP", "https", "HTTPS"]
-
-DEFAULT_REGION_ID = "cn-hangzhou"
 
 
 def _wire(name: str, *, sdk: str | None = None, default: Any = None, required: bool = False) -> Any:
@@ -252,7 +250,7 @@ class CreateListenerRequest(WireModel):
     is accepted in any case and kept in lower case.
     """
 
-    region_id: WireStr = _wire("RegionId", default=DEFAULT_REGION_ID)
+    region_id: WireStr = _wire("RegionId", default=REGION_ID)
     client_token: WireStr | None = _wire("ClientToken")
     accelerator_id: WireStr = _wire("AcceleratorId", required=True)
     name: WireStr | None = _wire("Name")
@@ -360,7 +358,7 @@ def _unreadable(exc: BaseException) -> str:
 
 
 __all__ = [
-    "DEFAULT_REGION_ID",
+    "REGION_ID",
     "Certificate",
     "CreateListenerRequest",
     "CustomRoutingEndpointConfiguration",
