@@ -22,14 +22,15 @@ loop, so the GA client's connection pool and the AMQP connection are built once 
 and reused. The client is rebuilt only when the invocation's credentials change (the function
 role's STS token rotates); the old one is closed once the invocations still using it finish.
 
-Partial batches. Every message of the batch runs to its outcome. Final outcomes (created,
-validation, API, auth, poll failures) are published as soon as they are known. A message that
-failed *retryably* — ``retries_exhausted``, an unexpected exception in the pipeline, or an
-outcome the broker did not confirm — is not published; instead the invocation raises
+Partial batches. Every message of the batch runs to its outcome, and every outcome is final,
+as in the AMQP worker: created, validation, API, auth, poll failures and ``retries_exhausted``
+alike are published as soon as they are known, so each request gets exactly one outcome
+(CONTRACT §4). Only a message with no published outcome — an unexpected exception in the
+pipeline, or an outcome the broker did not confirm — makes the invocation raise
 :class:`RetryBatch`, so the trigger delivers the whole batch again under its retry policy.
 The retried batch is safe: each request reaches the API with the same ClientToken (the body's
 own, or one derived from the message id), so the API returns the first call's ListenerId and
-creates nothing twice, and each final outcome is re-published with the same deterministic
+creates nothing twice, and each outcome is re-published with the same deterministic
 ``message_id`` for consumers to deduplicate. When the trigger's own retries run out, the batch
 goes to the trigger's dead-letter target, not to the events exchange: configure one
 (``deploy/fc/s.yaml``) if such requests must not vanish.
@@ -82,7 +83,6 @@ PipelineFactory = Callable[[ListenerApi], Pipeline]
 _log = structlog.get_logger("handlers.fc")
 
 # Why a message sends the batch back to the platform.
-_REASON_RETRIES_EXHAUSTED: Final = ErrorType.RETRIES_EXHAUSTED.value
 _REASON_CRASHED: Final = "pipeline_crashed"
 _REASON_UNPUBLISHED: Final = "publish_failed"
 
@@ -104,7 +104,6 @@ class MessageResult:
     @classmethod
     def of(cls, msg: RequestMessage, outcome: Outcome, *, published: bool) -> MessageResult:
         """The result of a message the pipeline answered."""
-        retryable = outcome.error_type is ErrorType.RETRIES_EXHAUSTED
         return cls(
             message_id=msg.message_id,
             client_token=outcome.client_token,
@@ -114,7 +113,6 @@ class MessageResult:
             listener_id=outcome.event.data.listener_id,
             outcome_message_id=outcome.message_id,
             published=published,
-            retry_reason=_REASON_RETRIES_EXHAUSTED if retryable else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -144,7 +142,7 @@ def _summary(results: list[MessageResult]) -> dict[str, Any]:
 
 
 class RetryBatch(GaWorkerError):
-    """Raised to make the platform deliver the batch again: some message failed retryably.
+    """Raised to make the platform deliver the batch again: some message has no published outcome.
 
     ``summary`` is the summary the invocation would have returned. The message names each
     message to retry and why (ids and error codes only, never a body or a credential).
@@ -279,7 +277,7 @@ class FcHandler:
                 retry_reason=_REASON_CRASHED,
             )
         result = MessageResult.of(msg, outcome, published=False)
-        if result.retry_reason is not None or publisher is None:
+        if publisher is None:
             return result
         try:
             await publisher.publish(outcome, reply_to=outcome.reply_to)

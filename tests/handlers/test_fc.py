@@ -20,7 +20,7 @@ import handlers.fc
 from handlers._fc_credentials import credentials_of
 from handlers.fc import FcCredentials, FcHandler, RetryBatch, make_handler, parse_event
 from handlers.pipeline import RequestMessage
-from handlers.ports import ListenerApi
+from handlers.ports import ListenerApi, OutcomePublisher
 from tests.fixtures.amqp import OutcomeTap
 from tests.fixtures.emulator import EmulatorAdmin
 from worker.amqp.topology import Topology
@@ -366,11 +366,11 @@ async def test_context_credentials_are_used(
     assert expected == from_env["retry"]
 
 
-async def test_retryable_failure_raises_and_retried_batch_creates_nothing_twice(
+async def test_retries_exhausted_is_final_and_a_redelivered_batch_creates_nothing_twice(
     fc: FcHandler, emulator_admin: EmulatorAdmin
 ) -> None:
-    """retries_exhausted raises RetryBatch; the retried batch finds the listener the lost
-    responses created (same ClientToken) and creates nothing twice."""
+    """retries_exhausted is a final outcome (no RetryBatch); the batch delivered again finds
+    the listener the lost responses created (same ClientToken) and creates nothing twice."""
     await emulator_admin.add_accelerator("ga-lost")
     events = encode(
         [
@@ -381,21 +381,21 @@ async def test_retryable_failure_raises_and_retried_batch_creates_nothing_twice(
     # The API commits the listener, then every response is lost: the client's retries run out.
     await emulator_admin.faults(1, [{"action": "CreateListener", "kind": "reset_after_commit"}])
 
-    with pytest.raises(RetryBatch) as raised:
-        await asyncio.to_thread(fc, events, context_with())
+    first = await invoke(fc, events)
     await emulator_admin.faults(None, [])
-    retried = await invoke(fc, events)
+    redelivered = await invoke(fc, events)
 
     state = await emulator_admin.state()
-    failed = by_message_id(raised.value.summary)
-    outcomes = by_message_id(retried)
-    expected = [(None, "validation_error"), ("retries_exhausted", "retries_exhausted")]
+    failed = by_message_id(first)
+    outcomes = by_message_id(redelivered)
+    expected = [(None, "validation_error"), (None, "retries_exhausted")]
     assert expected == [
         (failed[m]["retry"], failed[m]["error_type"]) for m in ("m-final", "m-lost")
     ]
-    assert "m-lost" in str(raised.value)
+    expected = 0
+    assert expected == first["retry"]
     expected = ("ga.listener.created", 0)
-    assert expected == (outcomes["m-lost"]["type"], retried["retry"])
+    assert expected == (outcomes["m-lost"]["type"], redelivered["retry"])
     expected = [(outcomes["m-lost"]["client_token"], outcomes["m-lost"]["listener_id"])]
     assert expected == [(lsn["ClientToken"], lsn["ListenerId"]) for lsn in state["listeners"]]
 
@@ -458,21 +458,25 @@ async def test_concurrent_invocations_share_one_client(
     assert expected == ([s["outcomes"][0]["type"] for s in summaries], built)
 
 
+class ExplodingApi:
+    """A GA API whose CreateListener fails in a way the pipeline does not foresee."""
+
+    async def create_listener(self, request: Any, trace: Any) -> str:
+        raise RuntimeError("a bug")
+
+    async def wait_until_active(self, **_: Any) -> dict[str, Any]:
+        raise AssertionError("not reached")
+
+
+@asynccontextmanager
+async def exploding_api(_credentials: FcCredentials | None) -> AsyncIterator[ListenerApi]:
+    """The API factory of a handler whose every CreateListener crashes the pipeline."""
+    yield ExplodingApi()
+
+
 async def test_pipeline_crash_raises_for_a_retry() -> None:
     """An exception the pipeline did not turn into an outcome makes the batch retry."""
-
-    class ExplodingApi:
-        async def create_listener(self, request: Any, trace: Any) -> str:
-            raise RuntimeError("a bug")
-
-        async def wait_until_active(self, **_: Any) -> dict[str, Any]:
-            raise AssertionError("not reached")
-
-    @asynccontextmanager
-    async def api(_credentials: FcCredentials | None) -> AsyncIterator[ListenerApi]:
-        yield ExplodingApi()
-
-    fc = make_handler(api, lambda: None, environ={})
+    fc = make_handler(exploding_api, lambda: None, environ={})
     try:
         with pytest.raises(RetryBatch) as raised:
             await asyncio.to_thread(fc, encode(request_body("ga-1")), context_with())
@@ -481,6 +485,30 @@ async def test_pipeline_crash_raises_for_a_retry() -> None:
 
     expected = [("pipeline_crashed", "RuntimeError")]
     assert expected == [(o["retry"], o["error_code"]) for o in raised.value.summary["outcomes"]]
+
+
+async def test_unpublished_outcome_raises_for_a_retry() -> None:
+    """An outcome the publisher could not deliver makes the batch retry."""
+
+    class RefusingPublisher:
+        async def publish(self, outcome: Any, *, reply_to: str | None) -> None:
+            raise ConnectionError("broker gone")
+
+    @asynccontextmanager
+    async def publisher() -> AsyncIterator[OutcomePublisher]:
+        yield RefusingPublisher()
+
+    fc = make_handler(exploding_api, publisher, environ={})
+    try:
+        with pytest.raises(RetryBatch) as raised:
+            await asyncio.to_thread(fc, encode({"Protocol": "tcp"}), context_with())
+    finally:
+        await asyncio.to_thread(fc.close)
+
+    expected = [("publish_failed", "validation_error", False)]
+    assert expected == [
+        (o["retry"], o["error_type"], o["published"]) for o in raised.value.summary["outcomes"]
+    ]
 
 
 async def test_module_handler_delegates_to_the_wired_entry(
@@ -568,15 +596,15 @@ async def test_outcomes_are_published_to_the_events_exchange(
     await reply.close()
 
 
-async def test_retried_batch_republishes_the_same_outcome_ids(
+async def test_retries_exhausted_is_published_and_redelivery_repeats_the_outcome_ids(
     fc_amqp: FcHandler,
     declared: None,
     amqp_connection: Any,
     topology: Topology,
     emulator_admin: EmulatorAdmin,
 ) -> None:
-    """A retried batch publishes final outcomes again with the same message_id, never the
-    retryable failure."""
+    """A retries_exhausted outcome is published like any other, without a retry; the batch
+    delivered again publishes its outcomes with the same message_id."""
     await emulator_admin.add_accelerator("ga-retry")
     tap = await OutcomeTap.open(amqp_connection, topology.events_exchange)
     events = encode(
@@ -587,17 +615,22 @@ async def test_retried_batch_republishes_the_same_outcome_ids(
     )
     await emulator_admin.faults(2, [{"action": "CreateListener", "kind": "throttle"}])
 
-    with pytest.raises(RetryBatch):
-        await asyncio.to_thread(fc_amqp, events, context_with())
-    first = await tap.next()
+    summary = await invoke(fc_amqp, events)
+    first = {r.routing_key: r.message_id for r in await tap.take(2)}
     await emulator_admin.faults(None, [])
     await invoke(fc_amqp, events)
     second = {r.routing_key: r.message_id for r in await tap.take(2)}
 
-    expected = "listener.failed.validation_error"
-    assert expected == first.routing_key
+    outcomes = by_message_id(summary)
+    expected = (0, 2)
+    assert expected == (summary["retry"], summary["published"])
     expected = {
-        "listener.failed.validation_error": first.message_id,
+        "listener.failed.validation_error": outcomes["m-final"]["outcome_message_id"],
+        "listener.failed.retries_exhausted": outcomes["m-later"]["outcome_message_id"],
+    }
+    assert expected == first
+    expected = {
+        "listener.failed.validation_error": first["listener.failed.validation_error"],
         "listener.created": second["listener.created"],
     }
     assert expected == second
