@@ -69,21 +69,13 @@ def raw_ids(parameters: object) -> tuple[str | None, str | None]:
     return region, _raw_str(parameters, "AcceleratorId", "accelerator_id")
 
 
-def _summary(exc: RequestInvalid) -> str:
-    """The first violation, with its path unless it is about the whole body, and how many more."""
-    first = exc.violations[0]
-    text = f"{first.path}: {first.message}" if first.path else first.message
-    more = len(exc.violations) - 1
-    return f"{text} (and {more} more)" if more else text
-
-
 def error_of(exc: HandledError) -> OutcomeError:
     """The ``error`` object of a failed outcome for one of our exceptions."""
     if isinstance(exc, RequestInvalid):
         return OutcomeError(
             type=ErrorType.VALIDATION_ERROR,
             code=exc.code,
-            message=_summary(exc),
+            message=exc.message,
             details=[
                 ErrorDetail(path=v.path, code=v.code, message=v.message) for v in exc.violations
             ],

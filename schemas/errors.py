@@ -62,8 +62,9 @@ class RequestInvalid(GaWorkerError):
             raise ValueError("RequestInvalid needs at least one violation")
         self.violations = list(violations)
         first = violations[0]
+        where = f"{first.path}: " if first.path else ""  # no path: about the whole body
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        super().__init__(f"{first.path}: {first.message}{more}")
+        super().__init__(f"{where}{first.message}{more}")
 
     @property
     def code(self) -> str:

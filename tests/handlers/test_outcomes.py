@@ -116,6 +116,26 @@ def test_error_of_request_invalid_lists_every_violation() -> None:
 
 
 @pytest.mark.parametrize(
+    ("violations", "expected"),
+    [
+        ([Violation("Name", "InvalidParameter", "bad name")], "Name: bad name"),
+        ([Violation("", "InvalidParameter", "not JSON")], "not JSON"),
+        (
+            [Violation("", "InvalidParameter", "not JSON"), Violation("Name", "X", "y")],
+            "not JSON (and 1 more)",
+        ),
+        (
+            [Violation("Name", "X", "bad"), Violation("", "X", "y"), Violation("A", "X", "z")],
+            "Name: bad (and 2 more)",
+        ),
+    ],
+)
+def test_error_of_request_invalid_message(violations: list[Violation], expected: str) -> None:
+    """The message is the first violation, with its path unless it has none, and how many more."""
+    assert expected == error_of(RequestInvalid(violations)).message
+
+
+@pytest.mark.parametrize(
     ("parameters", "expected"),
     [
         ({"AcceleratorId": "ga-1", "RegionId": "cn-shanghai"}, ("cn-shanghai", "ga-1")),
