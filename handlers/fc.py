@@ -54,8 +54,6 @@ from handlers._fc_event import parse_event
 from handlers._fc_loop import LoopThread
 from handlers.pipeline import Outcome, Pipeline, RequestMessage
 from handlers.ports import ListenerApi, OutcomePublisher
-from schemas.errors import GaWorkerError
-from schemas.outcome import ErrorType
 
 __all__ = [
     "ENTRY_MODULE",
@@ -141,15 +139,12 @@ def _summary(results: list[MessageResult]) -> dict[str, Any]:
     }
 
 
-class RetryBatch(GaWorkerError):
+class RetryBatch(Exception):
     """Raised to make the platform deliver the batch again: some message has no published outcome.
 
     ``summary`` is the summary the invocation would have returned. The message names each
     message to retry and why (ids and error codes only, never a body or a credential).
     """
-
-    error_type = ErrorType.RETRIES_EXHAUSTED
-    retryable = True
 
     def __init__(self, summary: dict[str, Any]) -> None:
         self.summary = summary
