@@ -13,9 +13,13 @@ from aiohttp import web
 
 from worker.metrics import CONTENT_TYPE, Metrics
 
-__all__ = ["HealthServer"]
+__all__ = ["HealthPortUnavailable", "HealthServer"]
 
 Readiness = Callable[[], Awaitable[bool]]
+
+
+class HealthPortUnavailable(Exception):
+    """The probe server cannot listen where it was told to; the message names the setting."""
 
 
 class HealthServer:
@@ -44,12 +48,18 @@ class HealthServer:
         return app
 
     async def start(self) -> None:
-        """Bind and serve; raises ``OSError`` if the port is taken."""
+        """Bind and serve; raises :class:`HealthPortUnavailable` if the port is taken."""
         runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)
         try:
             await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise HealthPortUnavailable(
+                f"cannot serve /healthz on {self._host}:{self._port} ({exc.strerror or exc}); "
+                "set GA_WORKER_HEALTH_PORT to a free port, or 0 to disable the probes"
+            ) from None
         except BaseException:
             await runner.cleanup()
             raise

@@ -11,13 +11,23 @@ import aio_pika
 from aio_pika.abc import AbstractConnection
 from yarl import URL
 
-__all__ = ["START_RABBITMQ_HINT", "BrokerUnreachable", "connect", "redact_url"]
+__all__ = [
+    "BROKER_FAILURES",
+    "START_RABBITMQ_HINT",
+    "BrokerUnreachable",
+    "broker_failure",
+    "connect",
+    "redact_url",
+]
 
 START_RABBITMQ_HINT: Final = (
     "start one with 'rabbitmq-server -detached' "
     "or 'docker run -d -p 5672:5672 rabbitmq:3-management', "
     "or point GA_WORKER_AMQP_URL at yours"
 )
+
+#: What talking to RabbitMQ fails with, short of a bug: described by :func:`broker_failure`.
+BROKER_FAILURES: Final = (OSError, TimeoutError, aio_pika.exceptions.AMQPError)
 
 # Long enough for a broker on another host; short enough that ``demo`` falls back promptly.
 _CONNECT_TIMEOUT: Final = 5.0
@@ -48,6 +58,25 @@ def _quiet_connect_errors() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def broker_failure(url: str, exc: BaseException) -> str:
+    """The one line to say when RabbitMQ at ``url`` failed a command with ``exc`` (one of
+    :data:`BROKER_FAILURES`)."""
+    broker = redact_url(url)
+    if isinstance(exc, aio_pika.exceptions.ProbableAuthenticationError):
+        return (
+            f"RabbitMQ at {broker} refused the login; "
+            "check the user and password in GA_WORKER_AMQP_URL"
+        )
+    if isinstance(exc, aio_pika.exceptions.ChannelPreconditionFailed):
+        return (
+            f"RabbitMQ at {broker} has the topology with other arguments than the worker's "
+            f"({exc}); compare with 'ga-listener-worker topology'"
+        )
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return f"cannot reach RabbitMQ at {broker} ({reason}); {START_RABBITMQ_HINT}"
+
+
 async def connect(url: str, *, connect_timeout: float = _CONNECT_TIMEOUT) -> AbstractConnection:
     """A plain (non-robust) connection: a command that loses its broker should fail, not wait.
 
@@ -56,14 +85,5 @@ async def connect(url: str, *, connect_timeout: float = _CONNECT_TIMEOUT) -> Abs
     try:
         with _quiet_connect_errors():
             return await aio_pika.connect(url, timeout=connect_timeout)
-    except aio_pika.exceptions.ProbableAuthenticationError:
-        raise BrokerUnreachable(
-            f"RabbitMQ at {redact_url(url)} refused the login; "
-            "check the user and password in GA_WORKER_AMQP_URL"
-        ) from None
-    except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-        raise BrokerUnreachable(
-            f"cannot reach RabbitMQ at {redact_url(url)} ({reason}); {START_RABBITMQ_HINT}"
-        ) from None
+    except BROKER_FAILURES as exc:
+        raise BrokerUnreachable(broker_failure(url, exc)) from None

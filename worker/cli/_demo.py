@@ -28,14 +28,14 @@ from worker.app import Worker, emulator_settings
 from worker.cli import main
 from worker.cli._broker import BrokerUnreachable, connect, redact_url
 from worker.cli._examples import accelerator_ids, find_examples_dir, load_examples
-from worker.cli._exit import CannotStart
+from worker.cli._exit import CannotStart, load_settings_or_exit
 from worker.cli._inmemory import InMemoryTransport
 from worker.cli._request_files import RequestFile
 from worker.cli._requester import Requester
 from worker.cli._table import OutcomeRow, OutcomeTable, summarize
 from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
 from worker.logs import configure_logging
-from worker.settings import Settings, SettingsError, load_settings
+from worker.settings import Settings
 
 #: Seconds a demo listener takes from ``init`` to ``active`` in the emulator.
 ACTIVATION_SECONDS: Final = 1.0
@@ -194,10 +194,7 @@ def demo(examples_dir: Path | None) -> None:
     requests = load_examples(directory)
     if not requests:
         raise CannotStart(f"no *.json request files in {directory}")
-    try:
-        base = load_settings()
-    except SettingsError as exc:
-        raise CannotStart(str(exc)) from None
+    base = load_settings_or_exit()
     # Only real trouble on stderr: the table is the demo's output.
     configure_logging(base.log_format, "error")
     sys.exit(asyncio.run(_demo(base, requests, directory)))

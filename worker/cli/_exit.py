@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["CannotStart"]
+from worker.settings import Settings, SettingsError, load_settings
+
+__all__ = ["CannotStart", "load_settings_or_exit"]
 
 
 class CannotStart(click.ClickException):
@@ -12,3 +14,11 @@ class CannotStart(click.ClickException):
     printed as one ``Error: ...`` line, exit status 2, nothing sent."""
 
     exit_code = 2
+
+
+def load_settings_or_exit() -> Settings:
+    """The settings from the environment; a bad one is :class:`CannotStart` (one line, exit 2)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CannotStart(str(exc)) from None

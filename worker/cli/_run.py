@@ -12,11 +12,9 @@ import click
 from worker import runtime
 from worker.app import run as run_worker
 from worker.cli import main
-from worker.cli._broker import START_RABBITMQ_HINT, redact_url
-from worker.cli._exit import CannotStart
-from worker.settings import SettingsError, load_settings
-
-_CONNECT_ERRORS = (OSError, TimeoutError)
+from worker.cli._broker import BROKER_FAILURES, broker_failure
+from worker.cli._exit import CannotStart, load_settings_or_exit
+from worker.health import HealthPortUnavailable
 
 
 @main.command(name="run")
@@ -37,10 +35,7 @@ def run(emulator: bool) -> None:
     consuming, lets in-flight requests finish within GA_WORKER_SHUTDOWN_GRACE, leaves the rest
     for redelivery and exits 0. Exit 2: a bad setting or an unreachable broker.
     """
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise CannotStart(str(exc)) from None
+    settings = load_settings_or_exit()
     if not emulator and settings.credentials() is None:
         raise CannotStart(
             "invalid setting ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET: "
@@ -48,10 +43,9 @@ def run(emulator: bool) -> None:
         )
     try:
         runtime.run(run_worker(settings, emulator=emulator), settings.event_loop)
-    except _CONNECT_ERRORS as exc:
-        raise CannotStart(
-            f"cannot reach RabbitMQ at {redact_url(settings.amqp_url)} "
-            f"({type(exc).__name__}: {exc}); {START_RABBITMQ_HINT}"
-        ) from None
+    except HealthPortUnavailable as exc:
+        raise CannotStart(str(exc)) from None
+    except BROKER_FAILURES as exc:
+        raise CannotStart(broker_failure(settings.amqp_url, exc)) from None
     except KeyboardInterrupt:
         pass

@@ -14,12 +14,12 @@ import orjson
 from schemas.outcome import CreatedEvent
 from worker.amqp.topology import Topology, declare
 from worker.cli import main
-from worker.cli._broker import BrokerUnreachable, connect
-from worker.cli._exit import CannotStart
+from worker.cli._broker import BrokerUnreachable, broker_failure, connect
+from worker.cli._exit import CannotStart, load_settings_or_exit
 from worker.cli._progress import Progress
 from worker.cli._request_files import RequestFile, read_request_file
 from worker.cli._requester import Requester
-from worker.settings import Settings, SettingsError, load_settings
+from worker.settings import Settings
 
 
 def _read_all(paths: tuple[Path, ...]) -> list[RequestFile]:
@@ -43,10 +43,7 @@ async def _submit(settings: Settings, requests: list[RequestFile], wait: float |
         try:
             await declare(channel, Topology.from_settings(settings))
         except aio_pika.exceptions.ChannelPreconditionFailed as exc:
-            raise CannotStart(
-                f"queue {settings.request_queue!r} exists with other arguments than the worker's "
-                f"({exc}); compare with 'ga-listener-worker topology'"
-            ) from None
+            raise CannotStart(broker_failure(settings.amqp_url, exc)) from None
         requester = Requester(channel, settings.request_queue)
         if wait is not None:
             await requester.open()
@@ -105,8 +102,5 @@ def submit(files: tuple[Path, ...], wait: float | None) -> None:
       ga-listener-worker submit deploy/examples/*.json --wait 60
     """
     requests = _read_all(files)
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise CannotStart(str(exc)) from None
+    settings = load_settings_or_exit()
     sys.exit(asyncio.run(_submit(settings, requests, wait)))

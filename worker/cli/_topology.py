@@ -11,8 +11,7 @@ import orjson
 
 from worker.amqp.topology import Topology, definitions
 from worker.cli import main
-from worker.cli._exit import CannotStart
-from worker.settings import SettingsError, load_settings
+from worker.cli._exit import load_settings_or_exit
 
 
 @main.command(name="topology")
@@ -22,9 +21,6 @@ def topology() -> None:
     Names follow GA_WORKER_REQUEST_QUEUE and GA_WORKER_EVENTS_EXCHANGE. Load it into a broker
     with: rabbitmqctl import_definitions FILE (the worker also declares it itself at start).
     """
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise CannotStart(str(exc)) from None
+    settings = load_settings_or_exit()
     document = definitions(Topology.from_settings(settings))
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
