@@ -81,9 +81,8 @@ def error_of(exc: HandledError) -> OutcomeError:
             ],
         )
     if isinstance(exc, ApiError):
-        # A retryable error that escaped the client has outlasted its retry budget.
         return OutcomeError(
-            type=ErrorType.RETRIES_EXHAUSTED if exc.retryable else exc.error_type,
+            type=exc.error_type,
             code=exc.code,
             message=exc.api_message or exc.message,
             http_status=exc.http_status,

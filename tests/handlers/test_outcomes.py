@@ -24,10 +24,6 @@ from schemas.outcome import ErrorType, OutcomeError, parse_outcome_event
 NOW = datetime(2025, 3, 7, 7, 51, tzinfo=UTC)
 
 
-class _RetryableApiError(ApiError):
-    retryable = True
-
-
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
@@ -69,7 +65,7 @@ class _RetryableApiError(ApiError):
             ),
         ),
         (
-            _RetryableApiError(code="SystemBusy", message="busy", http_status=503),
+            ApiUnavailable(code="SystemBusy", message="busy", http_status=503),
             OutcomeError(
                 type=ErrorType.RETRIES_EXHAUSTED,
                 code="SystemBusy",
