@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import orjson
-
+from handlers import request_parameters
+from schemas.errors import RequestInvalid
 from worker.cli._request_files import RequestFile, read_request_file
 
 __all__ = ["accelerator_ids", "find_examples_dir", "load_examples"]
@@ -38,18 +38,17 @@ def load_examples(directory: Path) -> list[RequestFile]:
 
 def accelerator_ids(requests: Iterable[RequestFile]) -> list[str]:
     """The distinct ``AcceleratorId`` values the requests name (also inside a CloudEvents
-    envelope, or in snake_case), in first-seen order; unreadable bodies are skipped."""
+    envelope, or in snake_case), in first-seen order; bodies the worker would refuse before
+    reading their parameters are skipped."""
     seen: dict[str, None] = {}
     for request in requests:
         try:
-            document = orjson.loads(request.body)
-        except orjson.JSONDecodeError:
+            parameters = request_parameters(request.body, request.content_type)
+        except RequestInvalid:
             continue
-        if isinstance(document, dict) and "specversion" in document:
-            document = document["data"]
-        if not isinstance(document, dict):
+        if not isinstance(parameters, dict):
             continue
-        value = document.get("AcceleratorId", document.get("accelerator_id"))
+        value = parameters.get("AcceleratorId", parameters.get("accelerator_id"))
         if isinstance(value, str) and value:
             seen.setdefault(value, None)
     return list(seen)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import orjson
 
-from handlers import own_client_token
+from handlers import own_client_token, request_parameters
+from schemas.errors import RequestInvalid
 
 __all__ = ["RequestFile", "message_id_for", "read_request_file"]
 
@@ -46,11 +47,14 @@ def message_id_for(body: bytes) -> tuple[str, str]:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
         return hashlib.sha256(body).hexdigest()[:32], JSON
-    content_type = JSON
-    parameters = document
-    if isinstance(document, dict) and "specversion" in document:
-        content_type = CLOUDEVENTS_JSON  # a CloudEvents structured envelope: parameters in data
-        parameters = document.get("data")
+    # A CloudEvents structured envelope is sent as one; its parameters are read as the worker
+    # reads them (data, or data_base64).
+    structured = isinstance(document, dict) and "specversion" in document
+    content_type = CLOUDEVENTS_JSON if structured else JSON
+    try:
+        parameters = request_parameters(body, content_type)
+    except RequestInvalid:
+        parameters = None
     if token := own_client_token(parameters):
         return token, content_type
     canonical = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)

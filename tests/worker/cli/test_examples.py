@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 from worker.cli._examples import accelerator_ids, find_examples_dir, load_examples
@@ -24,4 +26,14 @@ def test_accelerator_ids(tmp_path: Path) -> None:
     (tmp_path / "e.json").write_text("[1, 2]")
 
     expected = ["ga-1", "ga-2"]
+    assert expected == accelerator_ids(load_examples(tmp_path))
+
+
+def test_accelerator_ids_read_data_base64_envelopes(tmp_path: Path) -> None:
+    """An envelope carrying its request in data_base64 is read as the worker reads it."""
+    encoded = base64.b64encode(b'{"AcceleratorId": "ga-3"}').decode()
+    envelope = {"specversion": "1.0", "id": "e", "source": "s", "type": "t"}
+    (tmp_path / "a.json").write_text(json.dumps({**envelope, "data_base64": encoded}))
+
+    expected = ["ga-3"]
     assert expected == accelerator_ids(load_examples(tmp_path))

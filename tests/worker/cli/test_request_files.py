@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+import orjson
 import pytest
 
 from worker.cli._request_files import message_id_for, read_request_file
@@ -60,3 +62,14 @@ def test_read_request_file(tmp_path: Path) -> None:
 
     expected = (b'{"ClientToken": "abc"}', "abc", "req.json")
     assert expected == (request.body, request.message_id, request.name)
+
+
+def test_cloudevents_envelope_with_data_base64() -> None:
+    """The ClientToken inside data_base64 is the message id, as the worker would read it."""
+    encoded = base64.b64encode(b'{"ClientToken": "tok-3"}').decode()
+    body = orjson.dumps(
+        {"specversion": "1.0", "id": "e", "source": "s", "type": "x", "data_base64": encoded}
+    )
+
+    expected = ("tok-3", "application/cloudevents+json")
+    assert expected == message_id_for(body)
