@@ -107,25 +107,24 @@ class Pipeline:
             return outcome
 
     async def _handle(self, msg: RequestMessage, started: float) -> Outcome:
-        correlation_id = msg.correlation_id or msg.message_id
         document: object = UNPARSED
+        parameters: object = None  # no own ClientToken while the envelope is refused
+        refused: RequestInvalid | None = None
         try:
             document, structured = parse_document(msg.body, msg.content_type)
             parameters = parameters_of(document, structured=structured)
         except RequestInvalid as exc:
-            token = derive_client_token(
-                own=None, message_id=msg.message_id, document=document, body=msg.body
-            )
-            facts = Facts(token, msg.message_id, correlation_id, msg.reply_to)
-            return self._failed(facts, CallTrace(), exc, started)
-
+            refused = exc
         token = derive_client_token(
             own=own_client_token(parameters),
             message_id=msg.message_id,
             document=document,
             body=msg.body,
         )
+        correlation_id = msg.correlation_id or msg.message_id
         facts = Facts(token, msg.message_id, correlation_id, msg.reply_to)
+        if refused is not None:
+            return self._failed(facts, CallTrace(), refused, started)
         try:
             request = parse_request(parameters)
         except RequestInvalid as exc:
@@ -156,8 +155,6 @@ class Pipeline:
             return created_outcome(
                 facts, trace, listener=result, duration_ms=self._elapsed(started), time=self._now()
             )
-        if isinstance(result, PollFailed):
-            facts.listener_id = result.listener_id or facts.listener_id
         return self._failed(facts, trace, result, started)
 
     def _failed(self, facts: Facts, trace: CallTrace, exc: HandledError, started: float) -> Outcome:
