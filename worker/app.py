@@ -29,6 +29,7 @@ from worker.amqp.consumer import Consumer
 from worker.amqp.publisher import OutcomePublisher
 from worker.amqp.topology import Topology, declare_once
 from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
+from worker.ga.client import GaClient
 from worker.health import HealthServer
 from worker.logs import configure_logging
 from worker.loop_lag import LoopLagMonitor
@@ -44,13 +45,6 @@ class ClosableApi(ListenerApi, Protocol):
     """The GA client as the worker owns it: the pipeline's port plus ``aclose``."""
 
     async def aclose(self) -> None: ...
-
-
-def _client_from_settings(settings: Settings) -> ClosableApi:
-    from worker.ga.client import GaClient  # noqa: PLC0415 - keeps aiohttp client import lazy
-
-    client: ClosableApi = GaClient.from_settings(settings)
-    return client
 
 
 class Worker:
@@ -117,7 +111,7 @@ class Worker:
                 arguments=self.topology.request_queue_arguments(),
             )
             if self._api is None:
-                self._api = _client_from_settings(s)
+                self._api = GaClient.from_settings(s)
             self.pipeline = Pipeline(self._api)
             self._consumer = Consumer(
                 channel=channel,

@@ -26,11 +26,13 @@ from schemas.outcome import (
     FailedEvent,
 )
 from schemas.request import CreateListenerRequest
+from worker.amqp.topology import Topology
 
 __all__ = ["build_document", "render_yaml"]
 
-_REQUEST_QUEUE: Final = "ga.listener.requests"
-_EVENTS_EXCHANGE: Final = "ga.listener.events"
+_TOPOLOGY: Final = Topology()
+_REQUEST_QUEUE: Final = _TOPOLOGY.request_queue
+_EVENTS_EXCHANGE: Final = _TOPOLOGY.events_exchange
 _AMQP_BINDING_VERSION: Final = "0.3.0"
 _SCHEMA_REF: Final = "#/components/schemas/{model}"
 
@@ -164,8 +166,8 @@ def build_document() -> dict[str, Any]:
                 "title": "Request queue",
                 "description": (
                     "Quorum queue (GA_WORKER_REQUEST_QUEUE); publish through the default "
-                    "exchange with this routing key. Dead letters go to ga.listener.dead after "
-                    "5 deliveries."
+                    "exchange with this routing key. Dead letters go to "
+                    f"{_TOPOLOGY.dead_exchange} after {_TOPOLOGY.delivery_limit} deliveries."
                 ),
                 "messages": {
                     "CreateListenerRequest": {"$ref": "#/components/messages/CreateListenerRequest"}

@@ -34,6 +34,7 @@ from worker.cli._request_files import RequestFile
 from worker.cli._requester import Requester
 from worker.cli._table import OutcomeRow, OutcomeTable, summarize
 from worker.emulator import ACCESS_KEY_ID, ACCESS_KEY_SECRET, EmulatorServer
+from worker.ga.client import GaClient
 from worker.logs import configure_logging
 from worker.settings import Settings
 
@@ -91,8 +92,6 @@ class _InMemory:
         self.missing: list[RequestFile] = []  # in-memory, every request gets its outcome
 
     async def outcomes(self, requests: Sequence[RequestFile]) -> AsyncIterator[tuple[str, Event]]:
-        from worker.ga.client import GaClient  # noqa: PLC0415 - aiohttp client, only here
-
         async with GaClient.from_settings(self._settings) as client:
             transport = InMemoryTransport(Pipeline(client), prefetch=self._settings.prefetch)
             async for request, outcome in transport.run(requests):
