@@ -6,10 +6,12 @@ Shape of an invocation::
                 ── publish final outcomes (when a publisher is wired) ── JSON summary | RetryBatch
 
 Wiring, and why it lives in two places. ``handlers`` imports ``schemas`` only, yet the handler
-needs a GA client and an AMQP publisher, which live in ``worker``. So this module holds all the
-Function Compute logic over the :mod:`handlers.ports` protocols (:func:`make_handler`), and the
-deployable entry point is ``worker.fc_entry.handler``, which calls :func:`make_handler` with the
-real ``GaClient`` and AMQP publisher; ``deploy/fc/s.yaml`` runs it (through
+needs credentials, a GA client and an AMQP publisher, which live in ``worker``. So this module
+holds all the Function Compute logic over the :mod:`handlers.ports` protocols and an opaque
+credentials value (:func:`make_handler`), and the deployable entry point is
+``worker.fc_entry.handler``, which calls :func:`make_handler` with the worker's credentials
+lookup (the invocation context's, else the environment's), the real ``GaClient`` and the AMQP
+publisher; ``deploy/fc/s.yaml`` runs it (through
 ``deploy/fc/index.py``: the runtime loads a top-level ``<file>.<function>``). :func:`handler`
 below keeps the name the issue gives (``handlers.fc.handler``) working for callers that expect
 it: on its first call it imports :data:`ENTRY_MODULE` by name and delegates to it. That is a
@@ -40,16 +42,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 import orjson
 import structlog
 
-from handlers._fc_credentials import FcCredentials, credentials_of
 from handlers._fc_event import parse_event
 from handlers._fc_loop import LoopThread
 from handlers.pipeline import Outcome, Pipeline, RequestMessage
@@ -58,7 +58,7 @@ from handlers.ports import ListenerApi, OutcomePublisher
 __all__ = [
     "ENTRY_MODULE",
     "ApiFactory",
-    "FcCredentials",
+    "CredentialsLookup",
     "FcHandler",
     "MessageResult",
     "PublisherFactory",
@@ -71,8 +71,13 @@ __all__ = [
 #: The module holding the deployable, fully wired handler (``handler = make_handler(...)``).
 ENTRY_MODULE: Final = "worker.fc_entry"
 
-#: Builds the GA API for one set of credentials (``None``: none found, the factory decides).
-ApiFactory = Callable[[FcCredentials | None], AbstractAsyncContextManager[ListenerApi]]
+#: Whatever the API factory needs to sign calls; compared with ``==`` to spot a rotation.
+CredentialsT = TypeVar("CredentialsT")
+
+#: The invocation's credentials, read from the Function Compute context on every invocation.
+CredentialsLookup = Callable[[object], CredentialsT]
+#: Builds the GA API for one set of credentials.
+ApiFactory = Callable[[CredentialsT], AbstractAsyncContextManager[ListenerApi]]
 #: Builds the outcome publisher once per instance, or returns ``None`` to publish nothing.
 PublisherFactory = Callable[[], AbstractAsyncContextManager[OutcomePublisher] | None]
 #: Builds the pipeline around an API (the worker passes its settings this way).
@@ -160,17 +165,17 @@ class RetryBatch(Exception):
 
 
 @dataclass(eq=False, slots=True)
-class _Client:
+class _Client(Generic[CredentialsT]):
     """A pipeline over one API client, shared by every invocation with the same credentials."""
 
-    credentials: FcCredentials | None
+    credentials: CredentialsT
     pipeline: Pipeline
     stack: AsyncExitStack
     users: int = 0
     retired: bool = False
 
 
-class FcHandler:
+class FcHandler(Generic[CredentialsT]):
     """The Function Compute handler: ``handler(event: bytes, context) -> str`` (JSON summary).
 
     Call it as the platform does (synchronously, any thread), or ``await`` :meth:`handle` from
@@ -179,38 +184,36 @@ class FcHandler:
 
     def __init__(
         self,
-        api_factory: ApiFactory,
+        credentials_lookup: CredentialsLookup[CredentialsT],
+        api_factory: ApiFactory[CredentialsT],
         publisher_factory: PublisherFactory,
         *,
         pipeline_factory: PipelineFactory = Pipeline,
-        environ: Mapping[str, str] | None = None,
     ) -> None:
+        self._credentials_lookup = credentials_lookup
         self._api_factory = api_factory
         self._publisher_factory = publisher_factory
         self._pipeline_factory = pipeline_factory
-        self._environ: Mapping[str, str] = os.environ if environ is None else environ
         self._loop = LoopThread()
         self._lock = asyncio.Lock()
-        self._client: _Client | None = None
+        self._client: _Client[CredentialsT] | None = None
         self._publisher: OutcomePublisher | None = None
         self._publisher_stack = AsyncExitStack()
         self._publisher_ready = False
 
     def __call__(self, event: bytes, context: object) -> str:
         """The Function Compute entry point; raises :class:`RetryBatch` to get a retry."""
-        credentials = credentials_of(context, self._environ)
+        credentials = self._credentials_lookup(context)
         return self._loop.run(self.handle(event, credentials))
 
-    async def handle(self, event: bytes | str, credentials: FcCredentials | None) -> str:
+    async def handle(self, event: bytes | str, credentials: CredentialsT) -> str:
         """Process one invocation; the JSON summary, or :class:`RetryBatch`."""
         summary = await self.process(event, credentials)
         if summary["retry"]:
             raise RetryBatch(summary)
         return orjson.dumps(summary).decode()
 
-    async def process(
-        self, event: bytes | str, credentials: FcCredentials | None
-    ) -> dict[str, Any]:
+    async def process(self, event: bytes | str, credentials: CredentialsT) -> dict[str, Any]:
         """Run every message of ``event`` to its outcome and return the summary (never raises
         for a message; raises only if the API client or the publisher cannot be set up)."""
         messages = parse_event(event)
@@ -286,7 +289,7 @@ class FcHandler:
             return replace(result, retry_reason=_REASON_UNPUBLISHED)
         return replace(result, published=True)
 
-    async def _acquire(self, credentials: FcCredentials | None) -> _Client:
+    async def _acquire(self, credentials: CredentialsT) -> _Client[CredentialsT]:
         async with self._lock:
             client = self._client
             if client is None or client.credentials != credentials:
@@ -299,7 +302,7 @@ class FcHandler:
             client.users += 1
             return client
 
-    async def _open_client(self, credentials: FcCredentials | None) -> _Client:
+    async def _open_client(self, credentials: CredentialsT) -> _Client[CredentialsT]:
         stack = AsyncExitStack()
         try:
             api = await stack.enter_async_context(self._api_factory(credentials))
@@ -309,7 +312,7 @@ class FcHandler:
             raise
         return _Client(credentials=credentials, pipeline=pipeline, stack=stack)
 
-    async def _release(self, client: _Client) -> None:
+    async def _release(self, client: _Client[CredentialsT]) -> None:
         client.users -= 1
         if client.retired and client.users == 0:
             await client.stack.aclose()
@@ -327,15 +330,15 @@ class FcHandler:
 
 
 def make_handler(
-    api_factory: ApiFactory,
+    credentials_lookup: CredentialsLookup[CredentialsT],
+    api_factory: ApiFactory[CredentialsT],
     publisher_factory: PublisherFactory,
     *,
     pipeline_factory: PipelineFactory = Pipeline,
-    environ: Mapping[str, str] | None = None,
-) -> FcHandler:
+) -> FcHandler[CredentialsT]:
     """A Function Compute handler over these adapters (see the module docstring)."""
     return FcHandler(
-        api_factory, publisher_factory, pipeline_factory=pipeline_factory, environ=environ
+        credentials_lookup, api_factory, publisher_factory, pipeline_factory=pipeline_factory
     )
 
 

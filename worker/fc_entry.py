@@ -4,8 +4,8 @@
 in the real adapters, which live here in ``worker`` (``deploy/fc/s.yaml`` runs this handler,
 re-exported by ``deploy/fc/index.py``):
 
-- the GA API: a :class:`~worker.ga.client.GaClient` per set of credentials (the invocation's
-  ``context.credentials``, else the ``ALIBABA_CLOUD_*`` variables), configured from
+- the credentials, read on every invocation by :func:`credentials_of`;
+- the GA API: a :class:`~worker.ga.client.GaClient` per set of credentials, configured from
   :class:`~worker.settings.Settings` and kept open across warm invocations;
 - the outcome publisher, only when ``GA_WORKER_AMQP_URL`` is set: one robust connection per
   instance, the topology declared once (idempotent, as the worker does at start), and the
@@ -21,10 +21,11 @@ import os
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 
 import aio_pika
 
-from handlers.fc import FcCredentials, FcHandler, make_handler
+from handlers.fc import FcHandler, make_handler
 from handlers.ports import ListenerApi, OutcomePublisher
 from worker.amqp.publisher import OutcomePublisher as AmqpOutcomePublisher
 from worker.amqp.topology import Topology, declare_once
@@ -33,11 +34,32 @@ from worker.ga.credentials import Credentials
 from worker.logs import configure_logging
 from worker.settings import Settings, load_settings
 
-__all__ = ["AMQP_URL_VARIABLE", "build_handler", "handler"]
+__all__ = ["AMQP_URL_VARIABLE", "build_handler", "credentials_of", "handler"]
 
 #: Outcomes are published only when this is set (the setting's default is a local broker,
 #: which a function has no business assuming).
 AMQP_URL_VARIABLE = "GA_WORKER_AMQP_URL"
+
+
+def credentials_of(context: object, environ: Mapping[str, str]) -> Credentials:
+    """``context.credentials`` when it holds a key pair, else the ``ALIBABA_CLOUD_*`` variables.
+
+    Older runtimes put the function role's temporary credentials on ``context.credentials``
+    (``access_key_id``, ``access_key_secret``, ``security_token``); the Python 3.12 runtime
+    drops that attribute and sets the variables instead. Either may rotate while an instance
+    stays warm, so the handler reads them on every invocation and rebuilds its GA client only
+    when they change. Neither set: ``ValueError`` naming the missing variable.
+    """
+    found = getattr(context, "credentials", None)
+    key_id = _text(getattr(found, "access_key_id", None))
+    secret = _text(getattr(found, "access_key_secret", None))
+    if key_id and secret:
+        return Credentials(key_id, secret, _text(getattr(found, "security_token", None)))
+    return Credentials.from_env(environ)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 class _Adapters:
@@ -55,19 +77,9 @@ class _Adapters:
             self._logs_configured.set()
         return settings
 
-    def api(self, credentials: FcCredentials | None) -> AbstractAsyncContextManager[ListenerApi]:
-        """A GA client for ``credentials`` (``None``: the settings', else the environment's)."""
-        settings = self._settings()
-        own = (
-            Credentials(
-                credentials.access_key_id,
-                credentials.access_key_secret,
-                credentials.security_token,
-            )
-            if credentials is not None
-            else None
-        )
-        return GaClient.from_settings(settings, own)
+    def api(self, credentials: Credentials) -> AbstractAsyncContextManager[ListenerApi]:
+        """A GA client signing with ``credentials``."""
+        return GaClient.from_settings(self._settings(), credentials)
 
     def publisher(self) -> AbstractAsyncContextManager[OutcomePublisher] | None:
         """The confirmed AMQP publisher, or ``None`` when ``GA_WORKER_AMQP_URL`` is unset."""
@@ -101,15 +113,15 @@ async def _amqp_publisher(settings: Settings) -> AsyncIterator[OutcomePublisher]
 
 def build_handler(
     environ: Mapping[str, str] | None = None, *, configure_logs: bool = True
-) -> FcHandler:
+) -> FcHandler[Credentials]:
     """A fresh, fully wired handler (the module's :data:`handler` is one; tests build their own).
 
     ``configure_logs`` sets up the worker's structlog configuration on first use.
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     adapters = _Adapters(env, configure_logs=configure_logs)
-    return make_handler(adapters.api, adapters.publisher, environ=env)
+    return make_handler(partial(credentials_of, environ=env), adapters.api, adapters.publisher)
 
 
 #: What Function Compute calls: ``handler(event: bytes, context) -> str``.
-handler: FcHandler = build_handler()
+handler: FcHandler[Credentials] = build_handler()

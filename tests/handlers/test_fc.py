@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,19 +18,21 @@ import orjson
 import pytest
 
 import handlers.fc
-from handlers._fc_credentials import credentials_of
-from handlers.fc import FcCredentials, FcHandler, RetryBatch, make_handler, parse_event
+from handlers.fc import FcHandler, RetryBatch, make_handler, parse_event
 from handlers.pipeline import RequestMessage
 from handlers.ports import ListenerApi, OutcomePublisher
 from tests.fixtures.amqp import OutcomeTap
 from tests.fixtures.emulator import EmulatorAdmin
 from worker.amqp.topology import Topology
 from worker.emulator import EmulatorServer
-from worker.fc_entry import build_handler
+from worker.fc_entry import build_handler, credentials_of
 from worker.ga.client import GaClient
 from worker.ga.credentials import Credentials
 
-GOOD = FcCredentials("testid", "testsecret")
+GOOD = Credentials("testid", "testsecret")
+
+#: The credentials lookup of a handler that reads the context only (no environment).
+context_credentials = partial(credentials_of, environ={})
 
 
 def request_body(accelerator_id: str, **extra: Any) -> dict[str, Any]:
@@ -95,7 +98,7 @@ def encode(document: object) -> bytes:
     return orjson.dumps(document)
 
 
-def context_with(credentials: FcCredentials | None = None) -> SimpleNamespace:
+def context_with(credentials: Credentials | None = None) -> SimpleNamespace:
     """A Function Compute context; ``credentials`` as older runtimes set them."""
     if credentials is None:
         return SimpleNamespace(request_id="req-1")
@@ -109,7 +112,9 @@ def context_with(credentials: FcCredentials | None = None) -> SimpleNamespace:
     )
 
 
-async def invoke(fc: FcHandler, event: bytes, context: object | None = None) -> dict[str, Any]:
+async def invoke(
+    fc: FcHandler[Credentials], event: bytes, context: object | None = None
+) -> dict[str, Any]:
     """Call the handler as the platform does (blocking, another thread); the parsed summary."""
     text = await asyncio.to_thread(fc, event, context if context is not None else context_with())
     summary: dict[str, Any] = orjson.loads(text)
@@ -212,12 +217,12 @@ def test_numeric_message_id_is_stringified() -> None:
 
 def test_context_credentials_win_over_the_environment() -> None:
     """Older runtimes' ``context.credentials`` are used when present."""
-    context = context_with(FcCredentials("ctx-id", "ctx-secret", "ctx-token"))
+    context = context_with(Credentials("ctx-id", "ctx-secret", "ctx-token"))
     environ = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "env", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "env"}
 
     actual = credentials_of(context, environ)
 
-    expected = FcCredentials("ctx-id", "ctx-secret", "ctx-token")
+    expected = Credentials("ctx-id", "ctx-secret", "ctx-token")
     assert expected == actual
 
 
@@ -231,13 +236,19 @@ def test_environment_credentials_when_the_context_has_none() -> None:
 
     actual = credentials_of(context_with(), environ)
 
-    expected = FcCredentials("env-id", "env-secret", "env-token")
+    expected = Credentials("env-id", "env-secret", "env-token")
     assert expected == actual
+
+
+def test_no_credentials_anywhere_names_the_missing_variable() -> None:
+    """Neither the context nor the environment: a ``ValueError`` naming the variable."""
+    with pytest.raises(ValueError, match="ALIBABA_CLOUD_ACCESS_KEY_ID is not set"):
+        credentials_of(context_with(), {})
 
 
 def test_credentials_repr_hides_the_secret() -> None:
     """Neither the secret nor the token shows in ``repr``."""
-    text = repr(FcCredentials("id", "very-secret", "very-token"))
+    text = repr(Credentials("id", "very-secret", "very-token"))
 
     expected = (False, False)
     assert expected == ("very-secret" in text, "very-token" in text)
@@ -264,7 +275,7 @@ def fixture_fc_env(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorServer) ->
 
 
 @pytest.fixture(name="fc")
-def fixture_fc(fc_env: None) -> Iterator[FcHandler]:
+def fixture_fc(fc_env: None) -> Iterator[FcHandler[Credentials]]:
     """The deployable handler (``worker.fc_entry``), fresh for the test."""
     fc = build_handler(configure_logs=False)
     try:
@@ -274,7 +285,7 @@ def fixture_fc(fc_env: None) -> Iterator[FcHandler]:
 
 
 async def test_batch_creates_one_listener_per_message(
-    fc: FcHandler, emulator_admin: EmulatorAdmin
+    fc: FcHandler[Credentials], emulator_admin: EmulatorAdmin
 ) -> None:
     """An array of trigger events runs each through the pipeline to a created listener."""
     for accelerator in ("ga-a", "ga-b", "ga-c"):
@@ -304,7 +315,9 @@ async def test_batch_creates_one_listener_per_message(
     assert outcomes["m-c"]["client_token"] == "own-token"
 
 
-async def test_single_event_and_bare_object(fc: FcHandler, emulator_admin: EmulatorAdmin) -> None:
+async def test_single_event_and_bare_object(
+    fc: FcHandler[Credentials], emulator_admin: EmulatorAdmin
+) -> None:
     """A single trigger event and a bare request object each create their listener."""
     await emulator_admin.add_accelerator("ga-single")
     await emulator_admin.add_accelerator("ga-bare")
@@ -319,7 +332,7 @@ async def test_single_event_and_bare_object(fc: FcHandler, emulator_admin: Emula
 
 
 async def test_broken_messages_are_final_validation_errors(
-    fc: FcHandler, emulator_admin: EmulatorAdmin
+    fc: FcHandler[Credentials], emulator_admin: EmulatorAdmin
 ) -> None:
     """Broken bodies fail as validation errors, are not retried, and never reach the API."""
     events = [
@@ -338,7 +351,7 @@ async def test_broken_messages_are_final_validation_errors(
     assert expected == (summary["retry"], state["calls"].get("CreateListener", 0))
 
 
-async def test_not_json_invocation_is_one_validation_error(fc: FcHandler) -> None:
+async def test_not_json_invocation_is_one_validation_error(fc: FcHandler[Credentials]) -> None:
     """An invocation payload that is not JSON at all is one message, refused."""
     summary = await invoke(fc, b"\x00garbage")
 
@@ -347,7 +360,7 @@ async def test_not_json_invocation_is_one_validation_error(fc: FcHandler) -> Non
 
 
 async def test_context_credentials_are_used(
-    fc: FcHandler, emulator_admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch
+    fc: FcHandler[Credentials], emulator_admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``context.credentials`` sign the calls; wrong ones are a final auth error."""
     await emulator_admin.add_accelerator("ga-ctx")
@@ -367,7 +380,7 @@ async def test_context_credentials_are_used(
 
 
 async def test_retries_exhausted_is_final_and_a_redelivered_batch_creates_nothing_twice(
-    fc: FcHandler, emulator_admin: EmulatorAdmin
+    fc: FcHandler[Credentials], emulator_admin: EmulatorAdmin
 ) -> None:
     """retries_exhausted is a final outcome (no RetryBatch); the batch delivered again finds
     the listener the lost responses created (same ClientToken) and creates nothing twice."""
@@ -405,20 +418,19 @@ async def test_warm_invocations_reuse_the_client_until_credentials_rotate(
 ) -> None:
     """One GA client serves warm invocations; rotated credentials get a new one."""
     await emulator_admin.add_accelerator("ga-warm", quota=10)
-    built: list[FcCredentials | None] = []
-    closed: list[FcCredentials | None] = []
+    built: list[Credentials] = []
+    closed: list[Credentials] = []
 
     @asynccontextmanager
-    async def api(credentials: FcCredentials | None) -> AsyncIterator[ListenerApi]:
+    async def api(credentials: Credentials) -> AsyncIterator[ListenerApi]:
         built.append(credentials)
-        assert credentials is not None
         own = Credentials(credentials.access_key_id, credentials.access_key_secret)
         async with GaClient(endpoint=emulator.url, credentials=own, poll_interval=0.05) as c:
             yield c
         closed.append(credentials)
 
-    fc = make_handler(api, lambda: None, environ={})
-    rotated = FcCredentials("testid", "testsecret", "sts-token-2")
+    fc = make_handler(context_credentials, api, lambda: None)
+    rotated = Credentials("testid", "testsecret", "sts-token-2")
     try:
         for port, credentials in ((81, GOOD), (82, GOOD), (83, rotated)):
             body = request_body("ga-warm", PortRanges=[{"FromPort": port, "ToPort": port}])
@@ -437,16 +449,16 @@ async def test_concurrent_invocations_share_one_client(
     accelerators = [f"ga-conc-{i}" for i in range(8)]
     for accelerator in accelerators:
         await emulator_admin.add_accelerator(accelerator)
-    built: list[FcCredentials | None] = []
+    built: list[Credentials] = []
 
     @asynccontextmanager
-    async def api(credentials: FcCredentials | None) -> AsyncIterator[ListenerApi]:
+    async def api(credentials: Credentials) -> AsyncIterator[ListenerApi]:
         built.append(credentials)
         own = Credentials("testid", "testsecret")
         async with GaClient(endpoint=emulator.url, credentials=own, poll_interval=0.05) as c:
             yield c
 
-    fc = make_handler(api, lambda: None, environ={})
+    fc = make_handler(context_credentials, api, lambda: None)
     try:
         summaries = await asyncio.gather(
             *(invoke(fc, encode(request_body(a)), context_with(GOOD)) for a in accelerators)
@@ -469,17 +481,17 @@ class ExplodingApi:
 
 
 @asynccontextmanager
-async def exploding_api(_credentials: FcCredentials | None) -> AsyncIterator[ListenerApi]:
+async def exploding_api(_credentials: Credentials) -> AsyncIterator[ListenerApi]:
     """The API factory of a handler whose every CreateListener crashes the pipeline."""
     yield ExplodingApi()
 
 
 async def test_pipeline_crash_raises_for_a_retry() -> None:
     """An exception the pipeline did not turn into an outcome makes the batch retry."""
-    fc = make_handler(exploding_api, lambda: None, environ={})
+    fc = make_handler(context_credentials, exploding_api, lambda: None)
     try:
         with pytest.raises(RetryBatch) as raised:
-            await asyncio.to_thread(fc, encode(request_body("ga-1")), context_with())
+            await asyncio.to_thread(fc, encode(request_body("ga-1")), context_with(GOOD))
     finally:
         await asyncio.to_thread(fc.close)
 
@@ -498,10 +510,10 @@ async def test_unpublished_outcome_raises_for_a_retry() -> None:
     async def publisher() -> AsyncIterator[OutcomePublisher]:
         yield RefusingPublisher()
 
-    fc = make_handler(exploding_api, publisher, environ={})
+    fc = make_handler(context_credentials, exploding_api, publisher)
     try:
         with pytest.raises(RetryBatch) as raised:
-            await asyncio.to_thread(fc, encode({"Protocol": "tcp"}), context_with())
+            await asyncio.to_thread(fc, encode({"Protocol": "tcp"}), context_with(GOOD))
     finally:
         await asyncio.to_thread(fc.close)
 
@@ -512,7 +524,7 @@ async def test_unpublished_outcome_raises_for_a_retry() -> None:
 
 
 async def test_module_handler_delegates_to_the_wired_entry(
-    fc: FcHandler, emulator_admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch
+    fc: FcHandler[Credentials], emulator_admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``handlers.fc.handler`` runs ``worker.fc_entry.handler``."""
     await emulator_admin.add_accelerator("ga-entry")
@@ -531,7 +543,7 @@ async def test_module_handler_delegates_to_the_wired_entry(
 @pytest.fixture(name="fc_amqp")
 def fixture_fc_amqp(
     fc_env: None, monkeypatch: pytest.MonkeyPatch, amqp_url: str, topology: Topology
-) -> Iterator[FcHandler]:
+) -> Iterator[FcHandler[Credentials]]:
     """The wired handler publishing outcomes to a random topology on the real broker."""
     monkeypatch.setenv("GA_WORKER_AMQP_URL", amqp_url)
     monkeypatch.setenv("GA_WORKER_REQUEST_QUEUE", topology.request_queue)
@@ -555,7 +567,7 @@ async def fixture_declared(amqp_connection: Any, topology: Topology) -> None:
 
 
 async def test_outcomes_are_published_to_the_events_exchange(
-    fc_amqp: FcHandler,
+    fc_amqp: FcHandler[Credentials],
     declared: None,
     amqp_connection: Any,
     topology: Topology,
@@ -597,7 +609,7 @@ async def test_outcomes_are_published_to_the_events_exchange(
 
 
 async def test_retries_exhausted_is_published_and_redelivery_repeats_the_outcome_ids(
-    fc_amqp: FcHandler,
+    fc_amqp: FcHandler[Credentials],
     declared: None,
     amqp_connection: Any,
     topology: Topology,
