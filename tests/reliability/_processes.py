@@ -62,7 +62,7 @@ def worker_env(
             "GA_WORKER_POLL_INTERVAL": "0.2",
             "GA_WORKER_RECONNECT_INTERVAL": "0.5",
             "GA_WORKER_SHUTDOWN_GRACE": "10",
-            "GA_WORKER_PUBLISH_TIMEOUT": "5",
+            "GA_WORKER_PUBLISH_DEADLINE": "5",
             "GA_WORKER_HEALTH_HOST": "127.0.0.1",
         }
     )
