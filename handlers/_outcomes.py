@@ -9,27 +9,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 import orjson
-from pydantic import BaseModel
 
 from handlers.ports import CallTrace
 from schemas.errors import ApiError, PollFailed, RequestInvalid
 from schemas.outcome import (
     CE_SOURCE,
     CREATED_ROUTING_KEY,
-    ErrorDetail,
     ErrorType,
     EventType,
     Outcome,
-    OutcomeError,
     outcome_message_id,
     routing_key_for,
 )
 from schemas.request import REGION_ID
 
-__all__ = ["Facts", "HandledError", "created_outcome", "error_of", "failed_outcome", "raw_ids"]
+__all__ = [
+    "ErrorJson",
+    "Facts",
+    "HandledError",
+    "created_outcome",
+    "error_of",
+    "failed_outcome",
+    "raw_ids",
+]
 
 HandledError = RequestInvalid | ApiError | PollFailed
 
@@ -69,29 +74,50 @@ def raw_ids(parameters: object) -> tuple[str | None, str | None]:
     return region, _raw_str(parameters, "AcceleratorId", "accelerator_id")
 
 
-def error_of(exc: HandledError) -> OutcomeError:
+class ErrorJson(TypedDict):
+    """``data.error`` as serialised: :class:`~schemas.outcome.OutcomeError`'s fields, in order."""
+
+    type: ErrorType
+    code: str
+    message: str
+    http_status: int | None
+    retryable: bool
+    api_request_id: str | None
+    details: list[dict[str, str]] | None
+
+
+def error_of(exc: HandledError) -> ErrorJson:
     """The ``error`` object of a failed outcome for one of our exceptions."""
     if isinstance(exc, RequestInvalid):
-        return OutcomeError(
-            type=ErrorType.VALIDATION_ERROR,
-            code=exc.code,
-            message=exc.message,
-            details=[
-                ErrorDetail(path=v.path, code=v.code, message=v.message) for v in exc.violations
-            ],
-        )
+        details = [{"path": v.path, "code": v.code, "message": v.message} for v in exc.violations]
+        return _error(exc, exc.message, details=details)
     if isinstance(exc, ApiError):
-        return OutcomeError(
-            type=exc.error_type,
-            code=exc.code,
-            message=exc.api_message or exc.message,
+        return _error(
+            exc,
+            exc.api_message or exc.message,
             http_status=exc.http_status,
-            retryable=exc.retryable,
             api_request_id=exc.request_id,
         )
-    return OutcomeError(
-        type=exc.error_type, code=exc.code, message=exc.message, retryable=exc.retryable
-    )
+    return _error(exc, exc.message)
+
+
+def _error(
+    exc: HandledError,
+    message: str,
+    *,
+    http_status: int | None = None,
+    api_request_id: str | None = None,
+    details: list[dict[str, str]] | None = None,
+) -> ErrorJson:
+    return {
+        "type": exc.error_type,
+        "code": exc.code,
+        "message": message,
+        "http_status": http_status,
+        "retryable": exc.retryable,
+        "api_request_id": api_request_id,
+        "details": details,
+    }
 
 
 # The body is serialised by orjson from plain dicts in the models' field order, not built as
@@ -130,39 +156,25 @@ def _event_fields(
     }
 
 
-def _plain(model: BaseModel) -> dict[str, Any]:
-    """A model's fields (then any extras) as a dict, in pydantic's dump order, one level deep."""
-    values = {name: getattr(model, name) for name in type(model).model_fields}
-    if model.model_extra:
-        values.update(model.model_extra)
-    return values
-
-
-def _error_json(error: OutcomeError) -> dict[str, Any]:
-    values = _plain(error)
-    if error.details is not None:
-        values["details"] = [_plain(detail) for detail in error.details]
-    return values
-
-
 def _outcome(
     facts: Facts,
     trace: CallTrace,
     duration_ms: float,
     *,
     body: dict[str, Any],
-    error: OutcomeError | None,
+    routing_key: str,
+    error: ErrorJson | None,
 ) -> Outcome:
     return Outcome(
         body=orjson.dumps(body, option=_JSON_OPTIONS),
-        routing_key=routing_key_for(error.type if error else None),
+        routing_key=routing_key,
         message_id=body["id"],
         correlation_id=facts.correlation_id,
         reply_to=facts.reply_to,
         client_token=facts.client_token,
         accelerator_id=facts.accelerator_id,
-        error_type=error.type if error else None,
-        error_code=error.code if error else None,
+        error_type=error["type"] if error else None,
+        error_code=error["code"] if error else None,
         attempts=trace.attempts,
         polls=trace.polls,
         retries=trace.retries,
@@ -186,25 +198,25 @@ def created_outcome(
         outcome_message_id(facts.client_token, CREATED_ROUTING_KEY), EventType.CREATED, facts, time
     )
     fields["data"] = data
-    return _outcome(facts, trace, duration_ms, body=fields, error=None)
+    return _outcome(
+        facts, trace, duration_ms, body=fields, routing_key=CREATED_ROUTING_KEY, error=None
+    )
 
 
 def failed_outcome(
     facts: Facts,
     trace: CallTrace,
     *,
-    error: OutcomeError,
+    error: ErrorJson,
     duration_ms: float,
     time: datetime,
 ) -> Outcome:
     """``ga.listener.failed`` with ``error``, routed as ``listener.failed.<error.type>``."""
+    routing_key = routing_key_for(error["type"])
     data = _common(facts, trace, duration_ms)
+    data["error"] = error
     fields = _event_fields(
-        outcome_message_id(facts.client_token, routing_key_for(error.type)),
-        EventType.FAILED,
-        facts,
-        time,
+        outcome_message_id(facts.client_token, routing_key), EventType.FAILED, facts, time
     )
-    data["error"] = _error_json(error)
     fields["data"] = data
-    return _outcome(facts, trace, duration_ms, body=fields, error=error)
+    return _outcome(facts, trace, duration_ms, body=fields, routing_key=routing_key, error=error)

@@ -90,7 +90,7 @@ def test_error_of_api_and_poll_failures(
     exc: ApiError | PollTimedOut, expected: OutcomeError
 ) -> None:
     """Each exception class becomes its error.type, code, status and request id."""
-    assert expected == error_of(exc)
+    assert expected == OutcomeError.model_validate(error_of(exc))
 
 
 def test_error_of_request_invalid_lists_every_violation() -> None:
@@ -101,7 +101,7 @@ def test_error_of_request_invalid_lists_every_violation() -> None:
             Violation("Name", "InvalidParameter", "bad name"),
         ]
     )
-    error = error_of(exc)
+    error = OutcomeError.model_validate(error_of(exc))
     expected = ("validation_error", "PortRanges.MustOne", ["PortRanges", "Name"], False)
     assert expected == (
         error.type,
@@ -109,6 +109,22 @@ def test_error_of_request_invalid_lists_every_violation() -> None:
         [d.path for d in error.details or []],
         error.retryable,
     )
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        RequestInvalid([Violation("Name", "InvalidParameter", "bad name")]),
+        ApiRefused(code="NotExist.Accelerator", message="no", http_status=404, request_id="r"),
+        ListenerLost("gone", code="NotExist.Listener", listener_id="lsr-1"),
+    ],
+)
+def test_error_of_keeps_the_models_field_order(
+    exc: RequestInvalid | ApiError | ListenerLost,
+) -> None:
+    """The error is serialised as built: its keys are OutcomeError's fields, in their order."""
+    expected = list(OutcomeError.model_fields)
+    assert expected == list(error_of(exc))
 
 
 @pytest.mark.parametrize(
@@ -128,7 +144,7 @@ def test_error_of_request_invalid_lists_every_violation() -> None:
 )
 def test_error_of_request_invalid_message(violations: list[Violation], expected: str) -> None:
     """The message is the first violation, with its path unless it has none, and how many more."""
-    assert expected == error_of(RequestInvalid(violations)).message
+    assert expected == error_of(RequestInvalid(violations))["message"]
 
 
 @pytest.mark.parametrize(
@@ -184,7 +200,7 @@ def test_created_outcome_is_published_as_built() -> None:
 def test_failed_outcome_routes_by_error_type() -> None:
     """A failed outcome goes to listener.failed.<type> and has a different id than created."""
     facts = Facts("tok", None, None, None)
-    error = OutcomeError(type=ErrorType.POLL_TIMEOUT, code="PollTimeout", message="slow")
+    error = error_of(PollTimedOut("slow", code="PollTimeout", listener_id="lsr-1"))
     failed = failed_outcome(facts, CallTrace(), error=error, duration_ms=0.0, time=NOW)
     created = created_outcome(facts, CallTrace(), listener={}, duration_ms=0.0, time=NOW)
     expected = ("listener.failed.poll_timeout", ErrorType.POLL_TIMEOUT, "PollTimeout", True)
