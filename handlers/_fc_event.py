@@ -24,11 +24,11 @@ from typing import Any, Final
 import orjson
 
 from handlers.pipeline import RequestMessage
+from schemas.outcome import CE_CONTENT_TYPE
 
 __all__ = ["parse_event"]
 
 _JSON: Final = "application/json"
-_CLOUDEVENTS: Final = "application/cloudevents+json"
 # EventBridge's CloudEvents ``type`` for a RabbitMQ message (``amqp:Queue:SendMessage``).
 _AMQP_TYPE_PREFIX: Final = "amqp:"
 
@@ -52,7 +52,7 @@ def _message_of(item: object, *, raw: bytes | None) -> RequestMessage:
         return _from_trigger_event(item["data"])
     body = raw if raw is not None else orjson.dumps(item)
     structured = isinstance(item, dict) and "specversion" in item
-    return RequestMessage(body=body, content_type=_CLOUDEVENTS if structured else _JSON)
+    return RequestMessage(body=body, content_type=CE_CONTENT_TYPE if structured else _JSON)
 
 
 def _is_trigger_event(item: dict[str, Any]) -> bool:
