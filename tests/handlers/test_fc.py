@@ -21,9 +21,9 @@ import handlers.fc
 from handlers.fc import FcHandler, RetryBatch, make_handler, parse_event
 from handlers.pipeline import RequestMessage
 from handlers.ports import ListenerApi, OutcomePublisher
-from tests.fixtures.amqp import OutcomeTap
+from tests.fixtures.amqp import OutcomeTap, Rig
 from tests.fixtures.emulator import EmulatorAdmin
-from worker.amqp.topology import Topology
+from tests.fixtures.requests import tcp_body
 from worker.emulator import EmulatorServer
 from worker.fc_entry import build_handler, credentials_of
 from worker.ga.client import GaClient
@@ -33,23 +33,6 @@ GOOD = Credentials("testid", "testsecret")
 
 #: The credentials lookup of a handler that reads the context only (no environment).
 context_credentials = partial(credentials_of, environ={})
-
-
-def request_body(accelerator_id: str, **extra: Any) -> dict[str, Any]:
-    """A valid TCP listener request."""
-    return {
-        "AcceleratorId": accelerator_id,
-        "Name": "web",
-        "Protocol": "tcp",
-        "PortRanges": [{"FromPort": 80, "ToPort": 80}],
-        "EndpointGroupConfigurations": [
-            {
-                "EndpointGroupRegion": "cn-hangzhou",
-                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
-            }
-        ],
-        **extra,
-    }
 
 
 def trigger_event(
@@ -133,7 +116,7 @@ def test_array_of_trigger_events_unwraps_each_message() -> None:
     """A JSON array of trigger CloudEvents gives one message per event, properties mapped."""
     events = [
         trigger_event(
-            request_body("ga-1"), message_id="m-1", correlation_id="c-1", reply_to="r", tag=1
+            tcp_body("ga-1"), message_id="m-1", correlation_id="c-1", reply_to="r", tag=1
         ),
         trigger_event('{"AcceleratorId": "ga-2"}', message_id="m-2", tag=2),
     ]
@@ -142,7 +125,7 @@ def test_array_of_trigger_events_unwraps_each_message() -> None:
 
     expected = [
         RequestMessage(
-            body=orjson.dumps(request_body("ga-1")),
+            body=orjson.dumps(tcp_body("ga-1")),
             content_type="application/json",
             message_id="m-1",
             correlation_id="c-1",
@@ -157,9 +140,9 @@ def test_array_of_trigger_events_unwraps_each_message() -> None:
 
 def test_single_trigger_event_is_one_message() -> None:
     """The trigger's event mode (one CloudEvent, not an array) is one message."""
-    actual = parse_event(encode(trigger_event(request_body("ga-1"), message_id="m-1")))
+    actual = parse_event(encode(trigger_event(tcp_body("ga-1"), message_id="m-1")))
 
-    expected = [("m-1", orjson.dumps(request_body("ga-1")))]
+    expected = [("m-1", orjson.dumps(tcp_body("ga-1")))]
     assert expected == [(m.message_id, m.body) for m in actual]
 
 
@@ -205,7 +188,7 @@ def test_broken_events_become_messages_for_the_pipeline(
 
 def test_numeric_message_id_is_stringified() -> None:
     """A numeric ``messageId`` is kept, as a string."""
-    event = trigger_event(request_body("ga-1"))
+    event = trigger_event(tcp_body("ga-1"))
     event["data"]["props"]["messageId"] = 42
 
     expected = ["42"]
@@ -291,9 +274,9 @@ async def test_batch_creates_one_listener_per_message(
     for accelerator in ("ga-a", "ga-b", "ga-c"):
         await emulator_admin.add_accelerator(accelerator)
     events = [
-        trigger_event(request_body("ga-a"), message_id="m-a", tag=1),
-        trigger_event(orjson.dumps(request_body("ga-b")).decode(), message_id="m-b", tag=2),
-        trigger_event(request_body("ga-c", ClientToken="own-token"), message_id="m-c", tag=3),
+        trigger_event(tcp_body("ga-a"), message_id="m-a", tag=1),
+        trigger_event(orjson.dumps(tcp_body("ga-b")).decode(), message_id="m-b", tag=2),
+        trigger_event(tcp_body("ga-c", ClientToken="own-token"), message_id="m-c", tag=3),
     ]
 
     summary = await invoke(fc, encode(events))
@@ -322,8 +305,8 @@ async def test_single_event_and_bare_object(
     await emulator_admin.add_accelerator("ga-single")
     await emulator_admin.add_accelerator("ga-bare")
 
-    single = await invoke(fc, encode(trigger_event(request_body("ga-single"), message_id="m-1")))
-    bare = await invoke(fc, encode(request_body("ga-bare")))
+    single = await invoke(fc, encode(trigger_event(tcp_body("ga-single"), message_id="m-1")))
+    bare = await invoke(fc, encode(tcp_body("ga-bare")))
 
     expected = [("m-1", "ga.listener.created"), (None, "ga.listener.created")]
     assert expected == [
@@ -339,7 +322,7 @@ async def test_broken_messages_are_final_validation_errors(
         trigger_event("not json", message_id="m-text"),
         trigger_event(None, message_id="m-empty"),
         trigger_event({"AcceleratorId": "ga-x", "Protocol": "tcp"}, message_id="m-invalid"),
-        trigger_event(request_body("ga-x"), message_id="m-xml", content_type="text/xml"),
+        trigger_event(tcp_body("ga-x"), message_id="m-xml", content_type="text/xml"),
     ]
 
     summary = await invoke(fc, encode(events))
@@ -366,7 +349,7 @@ async def test_context_credentials_are_used(
     await emulator_admin.add_accelerator("ga-ctx")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "wrong-id")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong-secret")
-    event = encode(trigger_event(request_body("ga-ctx"), message_id="m-ctx"))
+    event = encode(trigger_event(tcp_body("ga-ctx"), message_id="m-ctx"))
 
     with_context = await invoke(fc, event, context_with(GOOD))
     from_env = await invoke(fc, event, context_with())
@@ -388,7 +371,7 @@ async def test_retries_exhausted_is_final_and_a_redelivered_batch_creates_nothin
     events = encode(
         [
             trigger_event({"Protocol": "tcp"}, message_id="m-final", tag=1),
-            trigger_event(request_body("ga-lost"), message_id="m-lost", tag=2),
+            trigger_event(tcp_body("ga-lost"), message_id="m-lost", tag=2),
         ]
     )
     # The API commits the listener, then every response is lost: the client's retries run out.
@@ -433,7 +416,7 @@ async def test_warm_invocations_reuse_the_client_until_credentials_rotate(
     rotated = Credentials("testid", "testsecret", "sts-token-2")
     try:
         for port, credentials in ((81, GOOD), (82, GOOD), (83, rotated)):
-            body = request_body("ga-warm", PortRanges=[{"FromPort": port, "ToPort": port}])
+            body = tcp_body("ga-warm", port)
             await invoke(fc, encode(body), context_with(credentials))
     finally:
         await asyncio.to_thread(fc.close)
@@ -461,7 +444,7 @@ async def test_concurrent_invocations_share_one_client(
     fc = make_handler(context_credentials, api, lambda: None)
     try:
         summaries = await asyncio.gather(
-            *(invoke(fc, encode(request_body(a)), context_with(GOOD)) for a in accelerators)
+            *(invoke(fc, encode(tcp_body(a)), context_with(GOOD)) for a in accelerators)
         )
     finally:
         await asyncio.to_thread(fc.close)
@@ -491,7 +474,7 @@ async def test_pipeline_crash_raises_for_a_retry() -> None:
     fc = make_handler(context_credentials, exploding_api, lambda: None)
     try:
         with pytest.raises(RetryBatch) as raised:
-            await asyncio.to_thread(fc, encode(request_body("ga-1")), context_with(GOOD))
+            await asyncio.to_thread(fc, encode(tcp_body("ga-1")), context_with(GOOD))
     finally:
         await asyncio.to_thread(fc.close)
 
@@ -529,7 +512,7 @@ async def test_module_handler_delegates_to_the_wired_entry(
     """``handlers.fc.handler`` runs ``worker.fc_entry.handler``."""
     await emulator_admin.add_accelerator("ga-entry")
     monkeypatch.setattr("worker.fc_entry.handler", fc)
-    event = encode([trigger_event(request_body("ga-entry"), message_id="m-entry")])
+    event = encode([trigger_event(tcp_body("ga-entry"), message_id="m-entry")])
 
     text = await asyncio.to_thread(handlers.fc.handler, event, context_with())
 
@@ -542,12 +525,12 @@ async def test_module_handler_delegates_to_the_wired_entry(
 
 @pytest.fixture(name="fc_amqp")
 def fixture_fc_amqp(
-    fc_env: None, monkeypatch: pytest.MonkeyPatch, amqp_url: str, topology: Topology
+    fc_env: None, monkeypatch: pytest.MonkeyPatch, rig: Rig
 ) -> Iterator[FcHandler[Credentials]]:
-    """The wired handler publishing outcomes to a random topology on the real broker."""
-    monkeypatch.setenv("GA_WORKER_AMQP_URL", amqp_url)
-    monkeypatch.setenv("GA_WORKER_REQUEST_QUEUE", topology.request_queue)
-    monkeypatch.setenv("GA_WORKER_EVENTS_EXCHANGE", topology.events_exchange)
+    """The wired handler publishing outcomes to the rig's topology on the real broker."""
+    monkeypatch.setenv("GA_WORKER_AMQP_URL", rig.settings.amqp_url)
+    monkeypatch.setenv("GA_WORKER_REQUEST_QUEUE", rig.topology.request_queue)
+    monkeypatch.setenv("GA_WORKER_EVENTS_EXCHANGE", rig.topology.events_exchange)
     monkeypatch.setenv("GA_WORKER_PUBLISH_DEADLINE", "5")
     fc = build_handler(configure_logs=False)
     try:
@@ -556,40 +539,28 @@ def fixture_fc_amqp(
         fc.close()
 
 
-@pytest.fixture(name="declared")
-async def fixture_declared(amqp_connection: Any, topology: Topology) -> None:
-    """The topology declared up front, so a tap can bind before the first invocation."""
-    from worker.amqp.topology import declare
-
-    channel = await amqp_connection.channel()
-    await declare(channel, topology)
-    await channel.close()
-
-
 async def test_outcomes_are_published_to_the_events_exchange(
-    fc_amqp: FcHandler[Credentials],
-    declared: None,
-    amqp_connection: Any,
-    topology: Topology,
-    emulator_admin: EmulatorAdmin,
+    fc_amqp: FcHandler[Credentials], rig: Rig
 ) -> None:
     """Each final outcome is published once, confirmed, with the summary's message id."""
-    await emulator_admin.add_accelerator("ga-pub")
-    tap = await OutcomeTap.open(amqp_connection, topology.events_exchange)
-    reply = await OutcomeTap.open(amqp_connection, "", queue=f"reply.{uuid.uuid4().hex}")
-    events = [
-        trigger_event(
-            request_body("ga-pub"),
-            message_id="m-ok",
-            correlation_id="c-ok",
-            reply_to=reply.queue_name,
-        ),
-        trigger_event({"Protocol": "tcp"}, message_id="m-bad"),
-    ]
+    await rig.admin.add_accelerator("ga-pub")
+    reply = await OutcomeTap.open(rig.connection, "", queue=f"reply.{uuid.uuid4().hex}")
+    try:
+        events = [
+            trigger_event(
+                tcp_body("ga-pub"),
+                message_id="m-ok",
+                correlation_id="c-ok",
+                reply_to=reply.queue_name,
+            ),
+            trigger_event({"Protocol": "tcp"}, message_id="m-bad"),
+        ]
 
-    summary = await invoke(fc_amqp, encode(events))
-    received = await tap.take(2)
-    replied = await reply.next()
+        summary = await invoke(fc_amqp, encode(events))
+        received = await rig.events.take(2)
+        replied = await reply.next()
+    finally:
+        await reply.close()
 
     outcomes = by_message_id(summary)
     assert {(o["outcome_message_id"], True) for o in outcomes.values()} == {
@@ -604,34 +575,27 @@ async def test_outcomes_are_published_to_the_events_exchange(
     )
     expected = 2
     assert expected == summary["published"]
-    await tap.close()
-    await reply.close()
 
 
 async def test_retries_exhausted_is_published_and_redelivery_repeats_the_outcome_ids(
-    fc_amqp: FcHandler[Credentials],
-    declared: None,
-    amqp_connection: Any,
-    topology: Topology,
-    emulator_admin: EmulatorAdmin,
+    fc_amqp: FcHandler[Credentials], rig: Rig
 ) -> None:
     """A retries_exhausted outcome is published like any other, without a retry; the batch
     delivered again publishes its outcomes with the same message_id."""
-    await emulator_admin.add_accelerator("ga-retry")
-    tap = await OutcomeTap.open(amqp_connection, topology.events_exchange)
+    await rig.admin.add_accelerator("ga-retry")
     events = encode(
         [
             trigger_event({"Protocol": "tcp"}, message_id="m-final"),
-            trigger_event(request_body("ga-retry"), message_id="m-later"),
+            trigger_event(tcp_body("ga-retry"), message_id="m-later"),
         ]
     )
-    await emulator_admin.faults(2, [{"action": "CreateListener", "kind": "throttle"}])
+    await rig.admin.faults(2, [{"action": "CreateListener", "kind": "throttle"}])
 
     summary = await invoke(fc_amqp, events)
-    first = {r.routing_key: r.message_id for r in await tap.take(2)}
-    await emulator_admin.faults(None, [])
+    first = {r.routing_key: r.message_id for r in await rig.events.take(2)}
+    await rig.admin.faults(None, [])
     await invoke(fc_amqp, events)
-    second = {r.routing_key: r.message_id for r in await tap.take(2)}
+    second = {r.routing_key: r.message_id for r in await rig.events.take(2)}
 
     outcomes = by_message_id(summary)
     expected = (0, 2)
@@ -647,8 +611,7 @@ async def test_retries_exhausted_is_published_and_redelivery_repeats_the_outcome
     }
     assert expected == second
     expected = 0
-    assert expected == tap.pending()
-    await tap.close()
+    assert expected == rig.events.pending()
 
 
 def test_entry_module_names_the_deployable_handler() -> None:
