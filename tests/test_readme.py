@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.deploy._support import settings_variables
 from worker.cli import main
-from worker.settings import ENV_PREFIX, Settings
 
 _ROOT = Path(__file__).resolve().parents[1]
 _README = (_ROOT / "README.md").read_text(encoding="utf-8")
@@ -51,10 +51,7 @@ def test_every_command_is_documented() -> None:
 
 def test_every_setting_is_documented() -> None:
     """Every variable the settings read is in the configuration table."""
-    variables = set()
-    for name, field in Settings.model_fields.items():
-        aliases = getattr(field.validation_alias, "choices", None)
-        variables.add(aliases[0] if aliases else f"{ENV_PREFIX}{name.upper()}")
+    variables = settings_variables()
     documented = set(re.findall(r"^\| `([A-Z_]+)`", _README, flags=re.MULTILINE))
 
     assert variables <= documented, variables - documented

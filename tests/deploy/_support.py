@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import AliasChoices
 
 from worker.settings import ENV_PREFIX, Settings
 
@@ -22,12 +21,7 @@ def settings_variables() -> set[str]:
     names: set[str] = set()
     for field, info in Settings.model_fields.items():
         alias = info.validation_alias
-        if isinstance(alias, AliasChoices):
-            names.update(
-                choice for choice in alias.choices if isinstance(choice, str) and choice.isupper()
-            )
-        else:
-            names.add(ENV_PREFIX + field.upper())
+        names.add(alias if isinstance(alias, str) else ENV_PREFIX + field.upper())
     return names
 
 
