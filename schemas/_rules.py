@@ -89,11 +89,9 @@ def _required(model: WireModel, path: str, out: list[Violation]) -> None:
     cls = type(model)
     prefix = f"{path}." if path else ""
     for attr, wire in cls.REQUIRED_FIELDS:
-        value = getattr(model, attr)
-        if value is None:
+        # A required list is a WireList, so an empty one reads as None too.
+        if getattr(model, attr) is None:
             out.append(Violation(prefix + wire, INVALID_PARAMETER, "this parameter is required"))
-        elif value == []:
-            out.append(Violation(prefix + wire, INVALID_PARAMETER, "this parameter needs a value"))
     for attr, wire in cls.NESTED_FIELDS:
         value = getattr(model, attr)
         if value is None:

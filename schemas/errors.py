@@ -21,7 +21,7 @@ place, the GA client's transport. Messages never carry secrets or signatures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Final
 
 from schemas.outcome import ErrorType
@@ -70,17 +70,6 @@ class RequestInvalid(GaWorkerError):
     def code(self) -> str:
         """The API's own code of the first violation, as the API itself would answer."""
         return self.violations[0].code
-
-
-@dataclass(slots=True)
-class ApiErrorInfo:
-    """What the API (or the transport) said, without secrets."""
-
-    code: str
-    message: str
-    http_status: int | None = None
-    request_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class ApiError(GaWorkerError):

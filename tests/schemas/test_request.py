@@ -493,6 +493,15 @@ def test_each_rule_with_its_code(kind: str, changes: dict[str, Any], path: str, 
     assert (path, code) in violations_of(body(kind, changes))
 
 
+def test_an_empty_required_list_is_missing() -> None:
+    """A required list sent empty is reported exactly as one left out."""
+    path = f"{CUSTOM}.DestinationConfigurations.1.Protocols"
+    with pytest.raises(RequestInvalid) as caught:
+        parse_request(body("custom", {path: []}))
+    expected = [(path, "this parameter is required")]
+    assert expected == [(v.path, v.message) for v in caught.value.violations if v.path == path]
+
+
 @pytest.mark.parametrize(
     ("kind", "changes"),
     [
