@@ -11,12 +11,12 @@ holds all the Function Compute logic over the :mod:`handlers.ports` protocols an
 credentials value (:func:`make_handler`), and the deployable entry point is
 ``worker.fc_entry.handler``, which calls :func:`make_handler` with the worker's credentials
 lookup (the invocation context's, else the environment's), the real ``GaClient`` and the AMQP
-publisher; ``deploy/fc/s.yaml`` runs it (through
-``deploy/fc/index.py``: the runtime loads a top-level ``<file>.<function>``). :func:`handler`
-below keeps the name the issue gives (``handlers.fc.handler``) working for callers that expect
-it: on its first call it imports :data:`ENTRY_MODULE` by name and delegates to it. That is a
-late, explicit, one-string binding rather than an import: importing ``handlers`` never imports
-``worker``, and tests drive :func:`make_handler` with whatever adapters they like.
+publisher; ``deploy/fc/s.yaml`` runs it (through ``deploy/fc/index.py``: the runtime loads a
+top-level ``<file>.<function>``). :func:`handler` below keeps the name the issue gives
+(``handlers.fc.handler``) working for callers that expect it: on its first call it imports
+:data:`ENTRY_MODULE` by name and delegates to it. That is a late, explicit, one-string binding
+rather than an import: importing ``handlers`` never imports ``worker``, and tests drive
+:func:`make_handler` with whatever adapters they like.
 
 Warm invocations. Function Compute calls the handler synchronously, from any runtime thread.
 One :class:`~handlers._fc_loop.LoopThread` per handler runs every invocation on the same event
