@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from handlers import CallTrace, Outcome, Pipeline, RequestMessage
+from handlers import CallTrace, Pipeline, RequestMessage
 from schemas.errors import (
     ApiError,
     ApiRefused,
@@ -25,34 +25,22 @@ from schemas.errors import (
     PollTimedOut,
     TransportFailed,
 )
-from schemas.outcome import CreatedEvent, FailedEvent, parse_outcome_event
+from schemas.outcome import parse_outcome_event
 from schemas.request import CreateListenerRequest
+from tests.fixtures.requests import tcp_body
+from tests.handlers._events import created, failed
 
 NOW = datetime(2025, 3, 7, 7, 51, tzinfo=UTC)
 
 
-def request_body(accelerator_id: str = "ga-bp1odcab8tmno0hdq", **extra: Any) -> dict[str, Any]:
-    """A valid TCP listener request as the contract's example writes it."""
-    return {
-        "AcceleratorId": accelerator_id,
-        "Name": "web",
-        "Protocol": "tcp",
-        "PortRanges": [{"FromPort": 80, "ToPort": 80}],
-        "EndpointGroupConfigurations": [
-            {
-                "EndpointGroupRegion": "cn-hangzhou",
-                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
-            }
-        ],
-        **extra,
-    }
+ACCELERATOR = "ga-bp1odcab8tmno0hdq"  # the contract example's
 
 
 def message(body: object = None, **props: Any) -> RequestMessage:
     """A RequestMessage of a JSON body (a valid request unless given one)."""
-    raw = (
-        body if isinstance(body, bytes) else orjson.dumps(request_body() if body is None else body)
-    )
+    if body is None:
+        body = tcp_body(ACCELERATOR)
+    raw = body if isinstance(body, bytes) else orjson.dumps(body)
     props.setdefault("content_type", "application/json")
     return RequestMessage(body=raw, **props)
 
@@ -135,16 +123,6 @@ def fixture_pipeline(api: FakeApi) -> Pipeline:
     return Pipeline(api, clock=_Clock(), now=lambda: NOW)
 
 
-def created(outcome: Outcome) -> CreatedEvent:
-    assert isinstance(outcome.event, CreatedEvent), outcome.body
-    return outcome.event
-
-
-def failed(outcome: Outcome) -> FailedEvent:
-    assert isinstance(outcome.event, FailedEvent), outcome.body
-    return outcome.event
-
-
 async def test_valid_request_is_created(pipeline: Pipeline, api: FakeApi) -> None:
     """A valid request becomes ga.listener.created with the listener, ids and counts."""
     outcome = await pipeline.handle(
@@ -204,7 +182,7 @@ async def test_correlation_id_falls_back_to_message_id(pipeline: Pipeline) -> No
                     "id": "1",
                     "source": "s",
                     "type": "t",
-                    "data": request_body(),
+                    "data": tcp_body(ACCELERATOR),
                 }
             ),
             "application/cloudevents+json",
@@ -216,14 +194,14 @@ async def test_correlation_id_falls_back_to_message_id(pipeline: Pipeline) -> No
                     "id": "1",
                     "source": "s",
                     "type": "t",
-                    "data_base64": base64.b64encode(orjson.dumps(request_body())).decode(),
+                    "data_base64": base64.b64encode(orjson.dumps(tcp_body(ACCELERATOR))).decode(),
                 }
             ),
             "application/json",
         ),
-        (orjson.dumps(request_body()), None),
-        (orjson.dumps(request_body()), "text/json"),
-        (orjson.dumps(request_body()), "application/json; charset=utf-8"),
+        (orjson.dumps(tcp_body(ACCELERATOR)), None),
+        (orjson.dumps(tcp_body(ACCELERATOR)), "text/json"),
+        (orjson.dumps(tcp_body(ACCELERATOR)), "application/json; charset=utf-8"),
     ],
 )
 async def test_accepted_envelopes_create(
@@ -271,10 +249,10 @@ async def test_redelivery_reaches_the_api_with_the_same_token(
 
 async def test_body_hash_token_ignores_serialisation(pipeline: Pipeline, api: FakeApi) -> None:
     """Without a message id, the same request re-serialised still gets the same token."""
-    body = request_body()
+    body = tcp_body(ACCELERATOR)
     await pipeline.handle(message(orjson.dumps(body)))
     await pipeline.handle(message(orjson.dumps(dict(reversed(body.items())))))
-    await pipeline.handle(message(orjson.dumps(request_body("ga-other"))))
+    await pipeline.handle(message(orjson.dumps(tcp_body("ga-other"))))
     tokens = [r.client_token for r in api.requests]
     expected = (True, True, True)
     assert expected == (
@@ -286,7 +264,9 @@ async def test_body_hash_token_ignores_serialisation(pipeline: Pipeline, api: Fa
 
 async def test_own_client_token_is_sent(pipeline: Pipeline, api: FakeApi) -> None:
     """The body's own ClientToken reaches the API and is the event's subject."""
-    outcome = await pipeline.handle(message(request_body(ClientToken="my-token-1"), message_id="m"))
+    outcome = await pipeline.handle(
+        message(tcp_body(ACCELERATOR, ClientToken="my-token-1"), message_id="m")
+    )
     expected = ("my-token-1", "my-token-1")
     assert expected == (api.requests[0].client_token, outcome.event.subject)
 
@@ -295,7 +275,9 @@ VALIDATION_CASES = [
     pytest.param(
         b"x" * (256 * 1024 + 1), "application/json", ("InvalidParameter", None), id="huge"
     ),
-    pytest.param(orjson.dumps(request_body()), "text/plain", ("InvalidParameter", None), id="type"),
+    pytest.param(
+        orjson.dumps(tcp_body(ACCELERATOR)), "text/plain", ("InvalidParameter", None), id="type"
+    ),
     pytest.param(b"{not json", "application/json", ("InvalidParameter", None), id="not-json"),
     pytest.param(b"\xff\xfe", None, ("InvalidParameter", None), id="not-utf8"),
     pytest.param(
@@ -307,13 +289,13 @@ VALIDATION_CASES = [
     pytest.param(b"[]", "application/json", (None, None), id="array"),
     pytest.param(b"null", "application/json", (None, None), id="null"),
     pytest.param(
-        orjson.dumps(request_body(PortRanges=[])),
+        orjson.dumps(tcp_body(ACCELERATOR, PortRanges=[])),
         "application/json",
         (None, "ga-bp1odcab8tmno0hdq"),
         id="no-port-range",
     ),
     pytest.param(
-        orjson.dumps(request_body(Protocol="sctp")),
+        orjson.dumps(tcp_body(ACCELERATOR, Protocol="sctp")),
         None,
         (None, "ga-bp1odcab8tmno0hdq"),
         id="protocol",
@@ -380,7 +362,7 @@ async def test_create_failures_become_failed_outcomes(
     listener_id: str | None,
 ) -> None:
     """Each API failure of create is routed as listener.failed.<its type> with its code."""
-    api.create_errors["ga-bp1odcab8tmno0hdq"] = exc
+    api.create_errors[ACCELERATOR] = exc
     outcome = await pipeline.handle(message(message_id="m-1"))
     event = failed(outcome)
     code = exc.code if isinstance(exc, ApiError) else None
@@ -419,7 +401,7 @@ async def test_poll_failures_keep_the_listener_id(
     pipeline: Pipeline, api: FakeApi, exc: Exception, error_type: str, code: str
 ) -> None:
     """A failure while polling reports the created listener's id and every call."""
-    api.poll_errors["ga-bp1odcab8tmno0hdq"] = exc
+    api.poll_errors[ACCELERATOR] = exc
     outcome = await pipeline.handle(message())
     event = failed(outcome)
     expected = (f"listener.failed.{error_type}", code, "lsr-1", 1, 1, ["req-1", "req-2"])
@@ -435,7 +417,7 @@ async def test_poll_failures_keep_the_listener_id(
 
 async def test_bug_propagates(pipeline: Pipeline, api: FakeApi) -> None:
     """An exception outside the tree is a bug: it propagates, and the lock is released."""
-    api.create_errors["ga-bp1odcab8tmno0hdq"] = ZeroDivisionError("bug")
+    api.create_errors[ACCELERATOR] = ZeroDivisionError("bug")
     with pytest.raises(ZeroDivisionError):
         await pipeline.handle(message())
     assert not pipeline.accelerators_in_flight
@@ -443,11 +425,9 @@ async def test_bug_propagates(pipeline: Pipeline, api: FakeApi) -> None:
 
 async def test_cancellation_propagates(pipeline: Pipeline, api: FakeApi) -> None:
     """Cancelling a request mid-call raises CancelledError and leaves no lock behind."""
-    api.gates["ga-bp1odcab8tmno0hdq"] = asyncio.Event()
+    api.gates[ACCELERATOR] = asyncio.Event()
     task = asyncio.create_task(pipeline.handle(message()))
-    await asyncio.wait_for(
-        api.entered.setdefault("ga-bp1odcab8tmno0hdq", asyncio.Event()).wait(), 5
-    )
+    await asyncio.wait_for(api.entered.setdefault(ACCELERATOR, asyncio.Event()).wait(), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -459,9 +439,9 @@ async def test_one_accelerator_is_serialised_others_run_in_parallel(
 ) -> None:
     """Requests for one accelerator never overlap create-to-active; other accelerators do."""
     gate_a = api.gates["ga-a"] = asyncio.Event()
-    first_a = asyncio.create_task(pipeline.handle(message(request_body("ga-a"), message_id="a1")))
-    second_a = asyncio.create_task(pipeline.handle(message(request_body("ga-a"), message_id="a2")))
-    only_b = asyncio.create_task(pipeline.handle(message(request_body("ga-b"), message_id="b1")))
+    first_a = asyncio.create_task(pipeline.handle(message(tcp_body("ga-a"), message_id="a1")))
+    second_a = asyncio.create_task(pipeline.handle(message(tcp_body("ga-a"), message_id="a2")))
+    only_b = asyncio.create_task(pipeline.handle(message(tcp_body("ga-b"), message_id="b1")))
     await asyncio.wait_for(only_b, 5)
     calls_while_a_held = [r.accelerator_id for r in api.requests]
     in_flight_while_a_held = pipeline.accelerators_in_flight
@@ -480,7 +460,7 @@ async def test_one_accelerator_is_serialised_others_run_in_parallel(
 
 async def test_one_canonical_log_line(pipeline: Pipeline) -> None:
     """Each request logs exactly one ga.request.completed line with the outcome's facts."""
-    secret_body = request_body(Description="hunter2-do-not-log")
+    secret_body = tcp_body(ACCELERATOR, Description="hunter2-do-not-log")
     with capture_logs() as logs:
         outcome = await pipeline.handle(message(secret_body, message_id="m-1"))
     completed = [e for e in logs if e["event"] == "ga.request.completed"]
@@ -557,7 +537,7 @@ _BODIES = (
     | _JSON.map(orjson.dumps)
     | st.dictionaries(_KEYS, _JSON, max_size=6).map(orjson.dumps)
     | st.builds(
-        lambda extra: orjson.dumps({**request_body(), **extra}),
+        lambda extra: orjson.dumps({**tcp_body(ACCELERATOR), **extra}),
         st.dictionaries(_KEYS, _JSON, max_size=2),
     )
 )

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
-from handlers import Outcome, Pipeline, RequestMessage
-from schemas.outcome import CreatedEvent, FailedEvent
+from handlers import Pipeline, RequestMessage
 from tests.fixtures.emulator import EmulatorAdmin
 from tests.fixtures.requests import tcp_body
+from tests.handlers._events import created, failed
 from worker.emulator import EmulatorServer
 from worker.ga.client import GaClient
 from worker.ga.credentials import Credentials
@@ -56,16 +56,6 @@ async def fixture_ga(emulator: EmulatorServer) -> AsyncIterator[GaClient]:
 @pytest.fixture(name="pipeline")
 def fixture_pipeline(ga: GaClient) -> Pipeline:
     return Pipeline(ga)
-
-
-def created(outcome: Outcome) -> CreatedEvent:
-    assert isinstance(outcome.event, CreatedEvent), outcome.body
-    return outcome.event
-
-
-def failed(outcome: Outcome) -> FailedEvent:
-    assert isinstance(outcome.event, FailedEvent), outcome.body
-    return outcome.event
 
 
 @pytest.mark.parametrize("body", VALID)
