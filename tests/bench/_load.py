@@ -27,7 +27,7 @@ import aio_pika
 import orjson
 
 from tests.bench._procs import AMQP_URL
-from worker.amqp.topology import Topology, declare
+from worker.amqp.topology import Topology, declare, delete
 
 __all__ = [
     "LoadResult",
@@ -136,11 +136,7 @@ class Rig:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 channel = await self._connection.channel()
-                t = self.topology
-                for queue in (t.request_queue, t.dead_queue, t.unrouted_queue):
-                    await channel.queue_delete(queue)
-                for exchange in (t.events_exchange, t.dead_exchange, t.unrouted_exchange):
-                    await channel.exchange_delete(exchange)
+                await delete(channel, self.topology)
             await self._connection.close()
         if self._observer is not None:
             await self._observer.close()

@@ -21,7 +21,7 @@ import aio_pika
 import aiormq
 
 from tests.reliability._checker import Delivery, Ledger
-from worker.amqp.topology import Topology, declare
+from worker.amqp.topology import Topology, declare, delete
 
 __all__ = ["AMQP_URL", "OutcomeReader", "Request", "Rig", "random_name", "wait_until"]
 
@@ -253,12 +253,9 @@ class Rig:
             return
         try:
             channel = await self._connection.channel()
-            t = self.topology
-            for queue in (self.observer_queue, t.request_queue, t.dead_queue, t.unrouted_queue):
-                with contextlib.suppress(*_BROKER_ERRORS):
-                    await channel.queue_delete(queue)
-            for exchange in (t.events_exchange, t.dead_exchange, t.unrouted_exchange):
-                with contextlib.suppress(*_BROKER_ERRORS):
-                    await channel.exchange_delete(exchange)
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await channel.queue_delete(self.observer_queue)
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await delete(channel, self.topology)
         finally:
             await self._connection.close()

@@ -28,7 +28,7 @@ import pytest
 
 from tests.fixtures.amqp import OutcomeTap, random_name
 from tests.fixtures.emulator import EmulatorAdmin
-from worker.amqp.topology import Topology, declare
+from worker.amqp.topology import Topology, declare, delete
 
 # One request per accelerator: the API refuses a second CreateListener on an accelerator while
 # one is `init`, so requests sharing one serialise (per worker) or retry (across workers), and
@@ -266,14 +266,7 @@ async def run_batch(
             with contextlib.suppress(Exception):
                 process.stop()
         await tap.close()
-        for queue in (topology.request_queue, topology.dead_queue, topology.unrouted_queue):
-            await channel.queue_delete(queue)
-        for exchange in (
-            topology.events_exchange,
-            topology.dead_exchange,
-            topology.unrouted_exchange,
-        ):
-            await channel.exchange_delete(exchange)
+        await delete(channel, topology)
         await channel.close()
 
 
