@@ -114,7 +114,7 @@ async def test_booleans_in_both_spellings(client: SignedClient, truth: str) -> N
         (_ports(250, 250, "udp"), "PortRangeIllegal.UDP"),
         (_ports(80, 80, SecurityPolicyId="tls_cipher_policy_1_2"), "SecurityPolicyId.NotNeed"),
         (_ports(90, 80), "PortRangeIllegal.Listener"),
-        ({k: v for k, v in TCP_80.items() if k != "AcceleratorId"}, "MissingParameter"),
+        ({k: v for k, v in TCP_80.items() if k != "AcceleratorId"}, "InvalidParameter"),
     ],
 )
 async def test_static_rules(client: SignedClient, params: dict[str, str], code: str) -> None:
