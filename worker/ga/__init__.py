@@ -1,6 +1,6 @@
 """The Global Accelerator API client: signing, typed errors, retries and polling on aiohttp."""
 
-from worker.ga._errors import is_auth_code, is_retryable_code, translate
+from worker.ga._errors import translate
 from worker.ga._poll import PollPolicy
 from worker.ga._retry import RetryPolicy, set_testing
 from worker.ga.client import GaClient, GaSettings
@@ -12,8 +12,6 @@ __all__ = [
     "GaSettings",
     "PollPolicy",
     "RetryPolicy",
-    "is_auth_code",
-    "is_retryable_code",
     "set_testing",
     "translate",
 ]

@@ -110,8 +110,6 @@ def translate(failure: BaseException | ErrorAnswer) -> ApiError:
     """Map a failure to the exception tree; ``TypeError`` for an exception not in TRANSLATED."""
     if isinstance(failure, ErrorAnswer):
         return _from_answer(failure)
-    if isinstance(failure, ApiError):
-        return failure
     if isinstance(failure, TRANSLATED):
         name = type(failure).__name__
         if isinstance(failure, ValueError) and not isinstance(failure, aiohttp.ClientError):

@@ -11,6 +11,7 @@ attempts and the deadline still apply.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -32,7 +33,7 @@ from tenacity.wait import wait_base
 from handlers.ports import CallTrace
 from schemas.errors import GaWorkerError
 
-__all__ = ["RetryPolicy", "event_name", "is_testing", "set_testing"]
+__all__ = ["RetryPolicy", "event_name", "note_retry", "set_testing"]
 
 _T = TypeVar("_T")
 _log = structlog.get_logger("worker.ga")
@@ -45,14 +46,32 @@ def set_testing(enabled: bool) -> None:
     _testing = enabled
 
 
-def is_testing() -> bool:
-    """Whether :func:`set_testing` turned waits off."""
-    return _testing
-
-
+@functools.cache  # a handful of actions: built once each, not per retry
 def event_name(action: str, what: str) -> str:
     """``CreateListener``, ``retry_scheduled`` -> ``ga.create_listener.retry_scheduled``."""
     return f"ga.{re.sub(r'(?<!^)(?=[A-Z])', '_', action).lower()}.{what}"
+
+
+def note_retry(
+    trace: CallTrace | None,
+    action: str,
+    exc: BaseException | None,
+    delay: float,
+    **context: object,
+) -> None:
+    """Book one scheduled retry: ``trace.retries += 1`` and a ``ga.<action>.retry_scheduled``
+    warning with the failure's code, HTTP status and RequestId, ``context`` and ``delay``."""
+    if trace is not None:
+        trace.retries += 1
+    _log.warning(
+        event_name(action, "retry_scheduled"),
+        action=action,
+        code=getattr(exc, "code", type(exc).__name__),
+        http_status=getattr(exc, "http_status", None),
+        request_id=getattr(exc, "request_id", None),
+        **context,
+        delay=delay,
+    )
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -79,52 +98,45 @@ class RetryPolicy:
 
     async def run(
         self,
-        fn: Callable[[], Awaitable[_T]],
+        fn: Callable[[float], Awaitable[_T]],
         *,
         action: str,
         trace: CallTrace | None,
-        deadline: float | None = None,
     ) -> _T:
-        """Await ``fn()`` until it succeeds, fails for good, or attempts/deadline run out.
+        """Await ``fn(remaining)`` until it succeeds, fails for good, or attempts/deadline run out.
 
-        The last exception is re-raised as is (never ``tenacity.RetryError``). The first attempt
-        runs outside tenacity: most calls succeed at once, and tenacity's per-call machinery
-        (~0.1 ms) would be pure overhead on that hot path. A retryable first failure is replayed
-        as tenacity's attempt 1, so backoff, logging and bounds are tenacity's throughout.
+        ``remaining`` is the time left of the deadline (the whole of it for the first attempt),
+        so no attempt outlives the deadline. The last exception is re-raised as is (never
+        ``tenacity.RetryError``). The first attempt runs outside tenacity: most calls succeed at
+        once, and tenacity's per-call machinery (~0.1 ms) would be pure overhead on that hot
+        path. A retryable first failure is replayed as tenacity's attempt 1, so backoff, logging
+        and bounds are tenacity's throughout.
         """
-        budget = self.deadline if deadline is None else deadline
         started = time.monotonic()
         try:
-            return await fn()
+            return await fn(self.deadline)
         except GaWorkerError as exc:
             if not exc.retryable or self.attempts == 1:
                 raise
             replay: list[GaWorkerError] = [exc]
+        deadline = started + self.deadline
 
         async def attempt() -> _T:
             if replay:
                 raise replay.pop()
-            return await fn()
-
-        event = event_name(action, "retry_scheduled")
+            return await fn(max(deadline - time.monotonic(), 0.001))
 
         def before_sleep(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            if trace is not None:
-                trace.retries += 1
-            _log.warning(
-                event,
-                action=action,
-                code=getattr(exc, "code", type(exc).__name__),
-                http_status=getattr(exc, "http_status", None),
-                request_id=getattr(exc, "request_id", None),
+            note_retry(
+                trace,
+                action,
+                state.outcome.exception() if state.outcome else None,
+                round(state.upcoming_sleep, 3),
                 attempt=state.attempt_number,
-                delay=round(state.upcoming_sleep, 3),
             )
 
         retrying: AsyncRetrying = AsyncRetrying(
-            stop=stop_after_attempt(self.attempts)
-            | stop_before_delay(budget - (time.monotonic() - started)),
+            stop=stop_after_attempt(self.attempts) | stop_before_delay(deadline - time.monotonic()),
             wait=self._wait(),
             retry=retry_if_exception(_is_retryable),
             before_sleep=before_sleep,

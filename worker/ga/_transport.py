@@ -29,7 +29,7 @@ SignatureVersion = Literal["v3", "v1"]
 
 _SKIP_AUTO_HEADERS: Final = ("Content-Type",)
 _ACCEPT: Final = {"Accept": "application/json"}
-_MAX_TIMEOUTS: Final = 16
+_CONNECT_TIMEOUT: Final = 10.0
 
 
 def utc_timestamp() -> str:
@@ -50,12 +50,13 @@ class Transport:
         "_clock",
         "_connect_timeout",
         "_credentials",
+        "_full_timeout",
         "_host",
         "_nonce",
+        "_request_timeout",
         "_scheme",
         "_session_factory",
         "_signature_version",
-        "_timeouts",
     )
 
     def __init__(
@@ -64,8 +65,9 @@ class Transport:
         endpoint: str,
         credentials: Credentials,
         session_factory: Callable[[], aiohttp.ClientSession],
+        request_timeout: float,
         signature_version: SignatureVersion = "v3",
-        connect_timeout: float = 10.0,
+        connect_timeout: float = _CONNECT_TIMEOUT,
         clock: Callable[[], str] = utc_timestamp,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
@@ -82,8 +84,9 @@ class Transport:
         self._connect_timeout = connect_timeout
         self._clock = clock
         self._nonce = nonce
-        # Almost every call has the same budget (the request timeout): reuse its timeout object.
-        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self._request_timeout = request_timeout
+        # Almost every call gets the whole request timeout: one timeout object serves them all.
+        self._full_timeout = self._client_timeout(request_timeout)
 
     def _signed(self, action: str, query: Mapping[str, str]) -> tuple[URL, dict[str, str]]:
         if self._signature_version == "v1":
@@ -125,19 +128,17 @@ class Transport:
         )
         return url, headers
 
+    def _client_timeout(self, total: float) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=total, sock_connect=min(self._connect_timeout, total))
+
     def _timeout(self, budget: float) -> aiohttp.ClientTimeout:
-        timeout = self._timeouts.get(budget)
-        if timeout is None:
-            timeout = aiohttp.ClientTimeout(
-                total=budget, sock_connect=min(self._connect_timeout, budget)
-            )
-            if len(self._timeouts) >= _MAX_TIMEOUTS:  # retries near the deadline: one-off budgets
-                self._timeouts.clear()
-            self._timeouts[budget] = timeout
-        return timeout
+        """At most the request timeout, at most ``budget`` (the retry or poll time left)."""
+        if budget >= self._request_timeout:
+            return self._full_timeout
+        return self._client_timeout(budget)
 
     async def call(self, action: str, query: Mapping[str, str], *, budget: float) -> dict[str, Any]:
-        """Send ``action`` once within ``budget`` seconds; the answer's JSON object.
+        """Send ``action`` once, within ``budget`` seconds and the request timeout; its JSON.
 
         Raises ``schemas.errors.ApiError`` (translated in :mod:`worker.ga._errors`) for any
         failure, and nothing else but ``CancelledError``.

@@ -12,13 +12,12 @@ one connection pool, keep-alive, and a connection limit sized for thousands of c
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import uuid
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
 import aiohttp
-import structlog
 
 from handlers.ports import CallTrace
 from schemas.errors import ApiError
@@ -26,13 +25,11 @@ from schemas.request import CreateListenerRequest
 from schemas.wire import to_query
 from worker.ga._errors import translate
 from worker.ga._poll import PollPolicy, poll_until_active
-from worker.ga._retry import RetryPolicy, event_name
+from worker.ga._retry import RetryPolicy, note_retry
 from worker.ga._transport import SignatureVersion, Transport
 from worker.ga.credentials import Credentials
 
 __all__ = ["GaClient", "GaSettings"]
-
-_log = structlog.get_logger("worker.ga")
 
 DEFAULT_MAX_CONNECTIONS: Final = 1000
 DEFAULT_REQUEST_TIMEOUT: Final = 30.0
@@ -80,7 +77,6 @@ class GaClient:
         self._owns_session = session is None
         self._closed = False
         self._max_connections = max_connections
-        self._request_timeout = request_timeout
         self._retry = RetryPolicy(
             attempts=retry_attempts,
             deadline=retry_deadline,
@@ -99,6 +95,7 @@ class GaClient:
             credentials=credentials,
             session_factory=self._get_session,
             signature_version=signature_version,
+            request_timeout=request_timeout,
         )
 
     @classmethod
@@ -143,8 +140,7 @@ class GaClient:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 cookie_jar=aiohttp.DummyCookieJar(),  # the API sets none; nothing to keep
-                timeout=aiohttp.ClientTimeout(total=self._request_timeout, sock_connect=10.0),
-                raise_for_status=False,
+                raise_for_status=False,  # every request carries its own timeout (Transport)
             )
         return self._session
 
@@ -177,33 +173,25 @@ class GaClient:
     ) -> dict[str, Any]:
         """Retried call; ``counter`` names the CallTrace field counting HTTP attempts.
 
-        No attempt may outlive the retry deadline: each gets at most the time left.
+        No attempt may outlive the retry deadline: the policy hands each the time left.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._retry.deadline
-
-        async def attempt() -> dict[str, Any]:
-            remaining = max(deadline - loop.time(), 0.001)
-            return await self._once(action, query, trace=trace, counter=counter, budget=remaining)
-
-        return await self._retry.run(attempt, action=action, trace=trace)
+        once = functools.partial(self._once, action, query, trace=trace, counter=counter)
+        return await self._retry.run(once, action=action, trace=trace)
 
     async def _once(
         self,
         action: str,
         query: dict[str, str],
+        budget: float,
         *,
         trace: CallTrace | None,
         counter: str | None,
-        budget: float,
     ) -> dict[str, Any]:
-        """One HTTP attempt, recorded in ``trace``."""
+        """One HTTP attempt within ``budget`` seconds, recorded in ``trace``."""
         if trace is not None and counter is not None:
             setattr(trace, counter, getattr(trace, counter) + 1)
         try:
-            body = await self._transport.call(
-                action, query, budget=min(self._request_timeout, budget)
-            )
+            body = await self._transport.call(action, query, budget=budget)
         except ApiError as exc:
             if trace is not None and exc.request_id:
                 trace.api_request_ids.append(exc.request_id)
@@ -227,13 +215,6 @@ class GaClient:
         if not isinstance(listener_id, str) or not listener_id:
             raise translate(ValueError("CreateListener answered without a ListenerId"))
         return listener_id
-
-    async def describe_listener(
-        self, *, region_id: str, listener_id: str, trace: CallTrace | None = None
-    ) -> dict[str, Any]:
-        """DescribeListener (retried); each HTTP attempt counts as a poll in ``trace``."""
-        query = {"RegionId": region_id, "ListenerId": listener_id}
-        return await self._call("DescribeListener", query, trace=trace, counter="polls")
 
     async def list_listeners(
         self,
@@ -280,25 +261,10 @@ class GaClient:
         last transient ``ApiError`` if the API kept failing until the deadline.
         """
         query = {"RegionId": region_id, "ListenerId": listener_id}
-        retry_event = event_name("DescribeListener", "retry_scheduled")
-
-        async def describe(remaining: float) -> dict[str, Any]:
-            return await self._once(
-                "DescribeListener", query, trace=trace, counter="polls", budget=remaining
-            )
-
-        def on_transient(exc: ApiError, delay: float) -> None:
-            trace.retries += 1
-            _log.warning(
-                retry_event,
-                action="DescribeListener",
-                code=exc.code,
-                http_status=exc.http_status,
-                request_id=exc.request_id,
-                listener_id=listener_id,
-                delay=delay,
-            )
-
+        action = "DescribeListener"
         return await poll_until_active(
-            describe, listener_id=listener_id, policy=self._poll, on_transient=on_transient
+            functools.partial(self._once, action, query, trace=trace, counter="polls"),
+            listener_id=listener_id,
+            policy=self._poll,
+            on_transient=functools.partial(note_retry, trace, action, listener_id=listener_id),
         )

@@ -31,6 +31,7 @@ __all__ = [
     "acs3_signature",
     "canonical_query_string",
     "parse_acs3_authorization",
+    "payload_sha256",
     "percent_encode",
     "rpc_v1_signature",
     "sign_acs3",
@@ -39,6 +40,12 @@ __all__ = [
 
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
 EMPTY_PAYLOAD_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def payload_sha256(body: bytes) -> str:
+    """The hex SHA-256 of a request body (``x-acs-content-sha256``); constant for no body."""
+    return hashlib.sha256(body).hexdigest() if body else EMPTY_PAYLOAD_SHA256
+
 
 # Most keys and values need no encoding at all; a regex check is ~10x cheaper than quote().
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
@@ -88,13 +95,14 @@ def acs3_signature(
     ``signed_headers`` names the headers covered (any case); each must be in ``headers``
     (``KeyError`` otherwise). A verifier passes the names from the Authorization header.
     """
+    canonical_headers, signed = _canonical_headers(headers, signed_headers)
     return _acs3_signature(
         secret=secret,
         method=method,
         path=path,
         canonical_query=canonical_query_string(query),
-        headers=headers,
-        signed_headers=signed_headers,
+        canonical_headers=canonical_headers,
+        signed=signed,
         hashed_payload=hashed_payload,
     )
 
@@ -105,11 +113,16 @@ def _acs3_signature(
     method: str,
     path: str,
     canonical_query: str,
-    headers: Mapping[str, str],
-    signed_headers: Sequence[str],
+    canonical_headers: str,
+    signed: str,
     hashed_payload: str,
 ) -> str:
-    canonical_headers, signed = _canonical_headers(headers, signed_headers)
+    """The signature over finished canonical parts.
+
+    ``canonical_headers`` is one ``name:value`` line per signed header (names lower-case and
+    sorted, values stripped, each line ending in a newline); ``signed`` is those names joined
+    by ``;``.
+    """
     canonical_request = "\n".join(
         (
             method.upper(),
@@ -146,19 +159,21 @@ def sign_acs3(
     ``canonical_query``, if given, must be ``canonical_query_string(query)``: a caller that
     needs it for the URL anyway saves computing it twice.
     """
-    hashed_payload = hashlib.sha256(body).hexdigest() if body else EMPTY_PAYLOAD_SHA256
-    headers = {
-        "host": host,
-        "x-acs-action": action,
-        "x-acs-content-sha256": hashed_payload,
-        "x-acs-date": date,
-        "x-acs-signature-nonce": nonce,
-        "x-acs-version": version,
-    }
-    if credentials.security_token:
+    hashed_payload = payload_sha256(body)
+    # Built in sorted name order (names already lower-case), so the canonical headers and the
+    # signed names come straight from the dict: nothing to lower-case or sort again.
+    token = credentials.security_token
+    headers = {"host": host}
+    if token:
         headers["x-acs-accesskey-id"] = credentials.access_key_id
-        headers["x-acs-security-token"] = credentials.security_token
-    names = sorted(headers)
+    headers["x-acs-action"] = action
+    headers["x-acs-content-sha256"] = hashed_payload
+    headers["x-acs-date"] = date
+    if token:
+        headers["x-acs-security-token"] = token
+    headers["x-acs-signature-nonce"] = nonce
+    headers["x-acs-version"] = version
+    signed = ";".join(headers)
     signature = _acs3_signature(
         secret=credentials.access_key_secret,
         method=method,
@@ -166,13 +181,13 @@ def sign_acs3(
         canonical_query=(
             canonical_query_string(query) if canonical_query is None else canonical_query
         ),
-        headers=headers,
-        signed_headers=names,
+        canonical_headers="".join([f"{name}:{value.strip()}\n" for name, value in headers.items()]),
+        signed=signed,
         hashed_payload=hashed_payload,
     )
     headers["Authorization"] = (
         f"{ACS3_ALGORITHM} Credential={credentials.access_key_id},"
-        f"SignedHeaders={';'.join(names)},Signature={signature}"
+        f"SignedHeaders={signed},Signature={signature}"
     )
     return headers
 

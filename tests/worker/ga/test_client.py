@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 from alibabacloud_tea_openapi.utils import Utils
-from darabonba.request import DaraRequest
 from structlog.testing import capture_logs
 
 from handlers.ports import CallTrace
@@ -22,7 +21,8 @@ from schemas.errors import (
 )
 from schemas.request import CreateListenerRequest
 from tests.worker.ga._scripted import DROP, HANG, Reply, ScriptedGa, scripted_ga
-from worker.ga import GaClient, set_testing
+from tests.worker.ga._sdk import sdk_verifies
+from worker.ga import GaClient
 from worker.ga.credentials import Credentials
 from worker.ga.signing import canonical_query_string, parse_acs3_authorization
 
@@ -61,14 +61,6 @@ def _request(**changes: Any) -> CreateListenerRequest:
     return CreateListenerRequest.model_validate({k: v for k, v in data.items() if v is not None})
 
 
-@pytest.fixture(name="fast_retries", autouse=True)
-def fixture_fast_retries() -> Iterator[None]:
-    """Zero retry waits for every test here."""
-    set_testing(True)
-    yield
-    set_testing(False)
-
-
 @pytest.fixture(name="ga")
 async def fixture_ga() -> AsyncIterator[ScriptedGa]:
     """A scripted GA API on an ephemeral port."""
@@ -88,27 +80,13 @@ async def fixture_client(ga: ScriptedGa) -> AsyncIterator[GaClient]:
         yield client
 
 
-def _sdk_verifies(seen_headers: dict[str, str], query: dict[str, str], secret: str) -> bool:
-    lowered = {k.lower(): v for k, v in seen_headers.items()}
-    parsed = parse_acs3_authorization(lowered["authorization"])
-    request = DaraRequest()
-    request.method = "POST"
-    request.pathname = "/"
-    request.query = query
-    request.headers = {name: lowered[name] for name in parsed.signed_headers}
-    expected = Utils.get_authorization(
-        request, "ACS3-HMAC-SHA256", lowered["x-acs-content-sha256"], "testid", secret
-    )
-    return bool(expected == lowered["authorization"])
-
-
 async def test_wire_query_is_canonical_and_sdk_verifies(ga: ScriptedGa, client: GaClient) -> None:
     """The query on the wire is the signed canonical one and the SDK verifies the signature."""
     trace = CallTrace()
     assert await client.create_listener(_request(), trace) == "lsr-test1"
     (seen,) = ga.of("CreateListener")
     assert canonical_query_string(seen.query) == seen.raw_query
-    assert _sdk_verifies(seen.headers, seen.query, SECRET)
+    assert sdk_verifies(seen.query, seen.headers, SECRET)
     assert "content-type" not in {k.lower() for k in seen.headers}
     assert seen.query["Description"] == "监听器 für Ärger: a*b+c/d?e=f&g"
     flags = (
@@ -143,7 +121,7 @@ async def test_query_equals_what_the_sdk_sends(ga: ScriptedGa, client: GaClient)
     ours, theirs = ga.of("CreateListener")
     normalized = {k: {"True": "true", "False": "false"}.get(v, v) for k, v in theirs.query.items()}
     assert normalized == ours.query
-    assert _sdk_verifies(theirs.headers, theirs.query, SECRET)
+    assert sdk_verifies(theirs.query, theirs.headers, SECRET)
 
 
 async def test_sts_token_is_sent_and_signed(ga: ScriptedGa) -> None:
@@ -157,7 +135,7 @@ async def test_sts_token_is_sent_and_signed(ga: ScriptedGa) -> None:
     assert (
         "x-acs-security-token" in parse_acs3_authorization(lowered["authorization"]).signed_headers
     )
-    assert _sdk_verifies(seen.headers, seen.query, SECRET)
+    assert sdk_verifies(seen.query, seen.headers, SECRET)
 
 
 async def test_rpc_v1_signature_verifies_with_sdk(ga: ScriptedGa) -> None:
@@ -432,7 +410,7 @@ async def test_from_settings(ga: ScriptedGa) -> None:
         with pytest.raises(ApiUnavailable):
             await client.create_listener(_request(), trace)
     assert trace.attempts == 2
-    assert _sdk_verifies(ga.seen[0].headers, ga.seen[0].query, SECRET)
+    assert sdk_verifies(ga.seen[0].query, ga.seen[0].headers, SECRET)
 
 
 async def test_injected_session_is_not_closed(ga: ScriptedGa) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -46,14 +46,6 @@ def _request(
     if idempotency is not None:
         data["ClientToken"] = idempotency
     return CreateListenerRequest.model_validate(data)
-
-
-@pytest.fixture(name="fast_retries", autouse=True)
-def fixture_fast_retries() -> Iterator[None]:
-    """Zero retry waits for every test here."""
-    set_testing(True)
-    yield
-    set_testing(False)
 
 
 @pytest.fixture(name="admin")

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from structlog.testing import capture_logs
 
 from handlers.ports import CallTrace
 from schemas.errors import ApiRefused, ApiUnavailable
-from worker.ga._retry import RetryPolicy, event_name, set_testing
-
-
-@pytest.fixture(name="fast_retries", autouse=True)
-def fixture_fast_retries() -> Iterator[None]:
-    """Zero retry waits for every test here."""
-    set_testing(True)
-    yield
-    set_testing(False)
+from worker.ga._retry import RetryPolicy, event_name
 
 
 class Flaky:
-    """Fails with the given errors, then answers."""
+    """Fails with the given errors, then answers; keeps the time budget of every call."""
 
     def __init__(self, *errors: Exception) -> None:
         self.errors = list(errors)
         self.calls = 0
+        self.budgets: list[float] = []
 
-    async def __call__(self) -> str:
+    async def __call__(self, budget: float) -> str:
         self.calls += 1
+        self.budgets.append(budget)
         if self.errors:
             raise self.errors.pop(0)
         return "ok"
@@ -58,6 +50,16 @@ async def test_retryable_errors_are_retried_and_logged() -> None:
         assert await RetryPolicy().run(flaky, action="CreateListener", trace=trace) == "ok"
     expected = (3, 2, [1, 2])
     assert expected == (flaky.calls, trace.retries, [e["attempt"] for e in logs])
+
+
+async def test_each_attempt_gets_the_time_left() -> None:
+    """The first attempt gets the whole deadline, each later one what is left of it."""
+    flaky = Flaky(_busy(), _busy())
+    await RetryPolicy(deadline=60.0).run(flaky, action="CreateListener", trace=None)
+    first, *later = flaky.budgets
+    assert 60.0 == first
+    assert later == sorted(later, reverse=True)
+    assert all(59.0 < budget <= 60.0 for budget in later)
 
 
 async def test_final_errors_are_not_retried() -> None:
