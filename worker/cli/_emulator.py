@@ -20,6 +20,7 @@ from worker.emulator import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,
     ACTIVATION_SECONDS,
+    DEFAULT_LISTENER_QUOTA,
     DELETION_SECONDS,
     EmulatorServer,
 )
@@ -33,7 +34,7 @@ def _accelerator(value: str) -> tuple[str, int]:
     if not accelerator_id:
         raise click.BadParameter(f"{value!r}: expected ID or ID:QUOTA")
     if not sep:
-        return accelerator_id, 10
+        return accelerator_id, DEFAULT_LISTENER_QUOTA
     try:
         return accelerator_id, int(quota)
     except ValueError:

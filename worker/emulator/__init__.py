@@ -14,6 +14,7 @@ from worker.emulator._faults import FaultDecision, FaultInjector, FaultKind, Fau
 from worker.emulator._keys import FAULTS_KEY, STATE_KEY, VERIFIER_KEY
 from worker.emulator._state import (
     ACTIVATION_SECONDS,
+    DEFAULT_LISTENER_QUOTA,
     DELETION_SECONDS,
     Accelerator,
     EmulatorState,
@@ -25,6 +26,7 @@ __all__ = [
     "ACCESS_KEY_ID",
     "ACCESS_KEY_SECRET",
     "ACTIVATION_SECONDS",
+    "DEFAULT_LISTENER_QUOTA",
     "DELETION_SECONDS",
     "FAULTS_KEY",
     "STATE_KEY",

@@ -13,6 +13,8 @@ from aiohttp import web
 
 from worker.emulator._faults import FaultRule
 from worker.emulator._keys import FAULTS_KEY, STATE_KEY, VERIFIER_KEY
+from worker.emulator._responses import json_response
+from worker.emulator._state import DEFAULT_LISTENER_QUOTA
 
 __all__ = ["add_admin_routes"]
 
@@ -30,12 +32,8 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_post(f"{_PREFIX}/reset", _reset)
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
-
-
 def _bad(message: str) -> web.Response:
-    return _json({"error": message}, status=400)
+    return json_response({"error": message}, status=400)
 
 
 async def _object(request: web.Request) -> dict[str, Any]:
@@ -55,7 +53,7 @@ async def _add_accelerator(request: web.Request) -> web.Response:
         data = await _object(request)
         accelerator_id = data.get("AcceleratorId")
         state = data.get("State", "active")
-        quota = data.get("ListenerQuota", 10)
+        quota = data.get("ListenerQuota", DEFAULT_LISTENER_QUOTA)
         if not isinstance(accelerator_id, str) or not accelerator_id:
             raise ValueError("AcceleratorId must be a non-empty string")
         if not isinstance(state, str):
@@ -65,15 +63,15 @@ async def _add_accelerator(request: web.Request) -> web.Response:
         acc = request.app[STATE_KEY].add_accelerator(accelerator_id, state=state, quota=quota)
     except ValueError as exc:
         return _bad(str(exc))
-    return _json(acc.to_json())
+    return json_response(acc.to_json())
 
 
 async def _get_state(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].snapshot())
+    return json_response(request.app[STATE_KEY].snapshot())
 
 
 async def _get_config(request: web.Request) -> web.Response:
-    return _json(request.app[STATE_KEY].config())
+    return json_response(request.app[STATE_KEY].config())
 
 
 async def _put_config(request: web.Request) -> web.Response:
@@ -88,11 +86,11 @@ async def _put_config(request: web.Request) -> web.Response:
         config = request.app[STATE_KEY].configure(**data)
     except ValueError as exc:
         return _bad(str(exc))
-    return _json(config)
+    return json_response(config)
 
 
 async def _get_faults(request: web.Request) -> web.Response:
-    return _json(request.app[FAULTS_KEY].to_json())
+    return json_response(request.app[FAULTS_KEY].to_json())
 
 
 async def _put_faults(request: web.Request) -> web.Response:
@@ -109,7 +107,7 @@ async def _put_faults(request: web.Request) -> web.Response:
         return _bad(str(exc))
     faults = request.app[FAULTS_KEY]
     faults.configure(seed, rules)
-    return _json(faults.to_json())
+    return json_response(faults.to_json())
 
 
 async def _reset(request: web.Request) -> web.Response:
@@ -117,4 +115,4 @@ async def _reset(request: web.Request) -> web.Response:
     app[STATE_KEY].reset()
     app[FAULTS_KEY].configure(None, ())
     app[VERIFIER_KEY].forget_nonces()
-    return _json({"reset": True})
+    return json_response({"reset": True})

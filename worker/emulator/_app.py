@@ -10,12 +10,10 @@ The hot path is a dict lookup, an HMAC and ``orjson``; no access log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Mapping
-from typing import Any, Final
 from urllib.parse import parse_qsl
 
-import orjson
 from aiohttp import web
 
 from schemas.errors import ApiError
@@ -24,14 +22,15 @@ from worker.emulator._auth import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SignatureVer
 from worker.emulator._catalog import api_error
 from worker.emulator._faults import FaultInjector, FaultKind
 from worker.emulator._keys import FAULTS_KEY, STATE_KEY, VERIFIER_KEY
-from worker.emulator._operations import OPERATIONS, VERSION
+from worker.emulator._operations import OPERATIONS
+from worker.emulator._responses import json_response
 from worker.emulator._state import ACTIVATION_SECONDS, DELETION_SECONDS, EmulatorState
+from worker.ga._transport import API_VERSION
 
 __all__ = ["HOST_ID", "create_app"]
 
 HOST_ID = "ga.cn-hangzhou.aliyuncs.com"
 _FORM = "application/x-www-form-urlencoded"
-_JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _FAULT_CODES = {
     FaultKind.ERROR: "UnknownError",
     FaultKind.THROTTLE: "Throttling.User",
@@ -69,13 +68,8 @@ def _request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _json(body: Mapping[str, Any], status: int = 200) -> web.Response:
-    # The header as a ready dict: content_type= would parse and rebuild it on every response.
-    return web.Response(body=orjson.dumps(body), status=status, headers=_JSON_HEADERS)
-
-
 def _error(err: ApiError, request_id: str) -> web.Response:
-    return _json(
+    return json_response(
         {
             "RequestId": request_id,
             "HostId": HOST_ID,
@@ -120,7 +114,7 @@ async def _rpc(request: web.Request) -> web.Response:
         if operation is None:
             raise api_error("InvalidAction.NotFound")
         state.calls[action] += 1
-        if (params.get("Version") or request.headers.get("x-acs-version")) != VERSION:
+        if (params.get("Version") or request.headers.get("x-acs-version")) != API_VERSION:
             raise api_error("InvalidVersion")
 
         decision = app[FAULTS_KEY].decide(action)
@@ -137,19 +131,17 @@ async def _rpc(request: web.Request) -> web.Response:
             method=request.method,
             path=request.path,
             query=query,
-            form=form,
+            params=params,
             headers=request.headers,
             body=body,
         )
-        try:
-            result = operation(state, params, account)
-        except ApiError:
-            if decision is not None and decision.kind is FaultKind.RESET_AFTER_COMMIT:
-                return _drop(request)
-            raise
         if decision is not None and decision.kind is FaultKind.RESET_AFTER_COMMIT:
+            # The action runs (a refusal as much as a success), then the answer is lost.
+            with contextlib.suppress(ApiError):
+                operation(state, params, account)
             return _drop(request)
+        result = operation(state, params, account)
     except ApiError as err:
         return _error(err, request_id)
     result["RequestId"] = request_id
-    return _json(result)
+    return json_response(result)

@@ -15,7 +15,6 @@ The nonce memory forgets a nonce once its window has passed, and never holds mor
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 from collections import OrderedDict
@@ -25,9 +24,9 @@ from datetime import UTC, datetime
 from worker.emulator._catalog import api_error
 from worker.ga.signing import (
     ACS3_ALGORITHM,
-    EMPTY_PAYLOAD_SHA256,
     acs3_signature,
     parse_acs3_authorization,
+    payload_sha256,
 )
 from worker.ga.signing import rpc_v1_signature as _rpc_v1_signature
 
@@ -72,11 +71,15 @@ class SignatureVerifier:
         method: str,
         path: str,
         query: Mapping[str, str],
-        form: Mapping[str, str],
+        params: Mapping[str, str],
         headers: Mapping[str, str],
         body: bytes,
     ) -> str:
-        """Verify one request; return the AccessKey ID (the account) or raise ``ApiError``."""
+        """Verify one request; return the AccessKey ID (the account) or raise ``ApiError``.
+
+        ``query`` is the URL's query (what ACS3 signs), ``params`` the query and any form body
+        together (what RPC V1 signs).
+        """
         authorization = headers.get("Authorization")
         if authorization:
             return self._verify_acs3(
@@ -87,8 +90,7 @@ class SignatureVerifier:
                 body=body,
                 authorization=authorization,
             )
-        if "Signature" in query or "Signature" in form:
-            params = {**query, **form}
+        if "Signature" in params:
             return self._verify_rpc_v1(method, params)
         raise api_error("IncompleteSignature")
 
@@ -115,7 +117,7 @@ class SignatureVerifier:
         date = headers.get("x-acs-date", "")
         nonce = headers.get("x-acs-signature-nonce", "")
         when = self._check_time(date)
-        hashed_payload = hashlib.sha256(body).hexdigest() if body else EMPTY_PAYLOAD_SHA256
+        hashed_payload = payload_sha256(body)
         try:
             expected = acs3_signature(
                 secret=secret,

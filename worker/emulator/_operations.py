@@ -16,9 +16,7 @@ from schemas.wire import from_query
 from worker.emulator._catalog import api_error
 from worker.emulator._state import EmulatorState
 
-__all__ = ["OPERATIONS", "VERSION", "Operation"]
-
-VERSION = "2019-11-20"
+__all__ = ["OPERATIONS", "Operation"]
 
 Operation = Callable[[EmulatorState, Mapping[str, str], str], dict[str, Any]]
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from schemas._rules import HUGE_PORT_COUNT
 from worker.emulator._catalog import api_error
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVATION_SECONDS",
     "ACTIVE",
+    "DEFAULT_LISTENER_QUOTA",
     "DELETING",
     "DELETION_SECONDS",
     "INIT",
@@ -45,7 +47,8 @@ DELETING = "deleting"
 #: How long a new listener stays ``init``, and a deleted one ``deleting``, unless configured.
 ACTIVATION_SECONDS = 2.0
 DELETION_SECONDS = 1.0
-HUGE_PORT_COUNT = 300  # a listener with more ports than this is a "huge port" listener
+#: Listeners per accelerator unless an accelerator is given its own quota.
+DEFAULT_LISTENER_QUOTA = 10
 _FAMILY = {"tcp": "tcp", "http": "tcp", "https": "tcp", "udp": "udp"}
 _IDLE_TIMEOUT = {"tcp": 900, "udp": 20, "http": 15, "https": 15}
 _XFF_FIELDS = (
@@ -63,7 +66,7 @@ class Accelerator:
 
     accelerator_id: str
     state: str = ACTIVE
-    listener_quota: int = 10
+    listener_quota: int = DEFAULT_LISTENER_QUOTA
     listener_ids: dict[str, None] = field(default_factory=dict)  # an ordered set
     busy_until: float = 0.0  # clock time until which a listener on it is still ``init``
     # per protocol family: sorted (FromPort, ToPort, ListenerId) of live listeners
@@ -117,6 +120,9 @@ class EmulatorState:
     monotonic seconds (injectable for tests); ``wall_clock`` gives ``CreateTime``.
     """
 
+    activation_seconds: float  # set by configure()
+    deletion_seconds: float
+
     def __init__(
         self,
         *,
@@ -135,8 +141,7 @@ class EmulatorState:
         self.listeners: dict[str, Listener] = {}
         self.tokens: dict[tuple[str, str], str] = {}  # (account, ClientToken) -> ListenerId
         self.calls: Counter[str] = Counter()
-        self.activation_seconds = float(activation_seconds)
-        self.deletion_seconds = float(deletion_seconds)
+        self.configure(**self._defaults)
 
     # -- administration -------------------------------------------------------------------
 
@@ -170,7 +175,7 @@ class EmulatorState:
         }
 
     def add_accelerator(
-        self, accelerator_id: str, *, state: str = ACTIVE, quota: int = 10
+        self, accelerator_id: str, *, state: str = ACTIVE, quota: int = DEFAULT_LISTENER_QUOTA
     ) -> Accelerator:
         """Create or replace an accelerator's state and quota (its listeners stay)."""
         if not accelerator_id:

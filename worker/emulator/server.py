@@ -18,8 +18,7 @@ from aiohttp import web
 
 from worker.emulator._app import create_app
 from worker.emulator._auth import ACCESS_KEY_ID, ACCESS_KEY_SECRET
-from worker.emulator._faults import FaultInjector
-from worker.emulator._keys import FAULTS_KEY, STATE_KEY
+from worker.emulator._keys import STATE_KEY
 from worker.emulator._state import ACTIVATION_SECONDS, DELETION_SECONDS, EmulatorState
 
 __all__ = ["EmulatorServer"]
@@ -54,11 +53,6 @@ class EmulatorServer:
     def state(self) -> EmulatorState:
         """The emulated service's live state (accelerators, listeners, call counts)."""
         return self.app[STATE_KEY]
-
-    @property
-    def faults(self) -> FaultInjector:
-        """The live fault injector (``configure(seed, rules)``)."""
-        return self.app[FAULTS_KEY]
 
     @property
     def url(self) -> str:

@@ -14,10 +14,10 @@ from typing import Any
 import aiohttp
 import yarl
 
+from worker.ga._transport import API_VERSION
 from worker.ga.credentials import Credentials
 from worker.ga.signing import canonical_query_string, sign_acs3, sign_rpc_v1
 
-VERSION = "2019-11-20"
 TEST_CREDENTIALS = Credentials("testid", "testsecret")
 
 
@@ -44,7 +44,7 @@ class SignedClient:
         method: str = "POST",
         date: str | None = None,
         nonce: str | None = None,
-        version: str = VERSION,
+        version: str = API_VERSION,
         form: bool = False,
     ) -> tuple[int, dict[str, Any]]:
         """Status and JSON body of one call."""

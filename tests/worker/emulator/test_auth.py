@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.errors import ApiError
+from tests.worker.emulator._clock import Clock
 from worker.emulator import SignatureVerifier
 from worker.ga.credentials import Credentials
 from worker.ga.signing import sign_acs3, sign_rpc_v1
@@ -16,16 +17,6 @@ from worker.ga.signing import sign_acs3, sign_rpc_v1
 NOW = datetime(2025, 3, 7, 8, 0, 0, tzinfo=UTC).timestamp()
 GOOD = Credentials("testid", "testsecret")
 QUERY = {"AcceleratorId": "ga-1", "ListenerId": "lsr-1 x", "RegionId": "cn-hangzhou"}
-
-
-class Clock:
-    """A settable clock."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _stamp(offset: float = 0) -> str:
@@ -76,7 +67,9 @@ def fixture_verifier(clock: Clock) -> SignatureVerifier:
 
 
 def _verify_acs3(verifier: SignatureVerifier, headers: dict[str, str]) -> str:
-    return verifier.verify(method="POST", path="/", query=QUERY, form={}, headers=headers, body=b"")
+    return verifier.verify(
+        method="POST", path="/", query=QUERY, params=QUERY, headers=headers, body=b""
+    )
 
 
 def _code(call: object) -> str:
@@ -111,7 +104,7 @@ def test_acs3_tampered_query(verifier: SignatureVerifier) -> None:
             method="POST",
             path="/",
             query={**QUERY, "ListenerId": "lsr-2"},
-            form={},
+            params={**QUERY, "ListenerId": "lsr-2"},
             headers=headers,
             body=b"",
         )
@@ -194,7 +187,9 @@ def test_malformed_authorization(verifier: SignatureVerifier, authorization: str
 def test_no_signature_at_all(verifier: SignatureVerifier) -> None:
     """A request with no signature gives ``IncompleteSignature``."""
     assert "IncompleteSignature" == _code(
-        lambda: verifier.verify(method="GET", path="/", query=QUERY, form={}, headers={}, body=b"")
+        lambda: verifier.verify(
+            method="GET", path="/", query=QUERY, params=QUERY, headers={}, body=b""
+        )
     )
 
 
@@ -206,7 +201,9 @@ def test_bad_date_format(verifier: SignatureVerifier) -> None:
 
 
 def _verify_rpc(verifier: SignatureVerifier, params: dict[str, str]) -> str:
-    return verifier.verify(method="GET", path="/", query=params, form={}, headers={}, body=b"")
+    return verifier.verify(
+        method="GET", path="/", query=params, params=params, headers={}, body=b""
+    )
 
 
 def test_rpc_v1_accepts_a_good_signature(verifier: SignatureVerifier) -> None:
@@ -217,9 +214,9 @@ def test_rpc_v1_accepts_a_good_signature(verifier: SignatureVerifier) -> None:
 def test_rpc_v1_in_a_form_body(verifier: SignatureVerifier) -> None:
     """RPC V1 parameters split between query and form body verify together."""
     params = _rpc()
-    form = {"AcceleratorId": params.pop("AcceleratorId")}
+    query = {k: v for k, v in params.items() if k != "AcceleratorId"}
     assert "testid" == verifier.verify(
-        method="GET", path="/", query=params, form=form, headers={}, body=b""
+        method="GET", path="/", query=query, params=params, headers={}, body=b""
     )
 
 

@@ -19,6 +19,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
 from alibabacloud_tea_openapi.models import Config
 
 from tests.fixtures.emulator import EmulatorAdmin
+from tests.worker.emulator._clock import Clock
 from worker.emulator import EmulatorServer
 
 
@@ -54,16 +55,6 @@ def _create(accelerator_id: str = "ga-sdk", **fields: Any) -> ga.CreateListenerR
         **fields,
     }
     return ga.CreateListenerRequest().from_map(body)
-
-
-class Clock:
-    """A monotonic clock moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _sdk_error(call: Callable[[], object]) -> ClientException:

@@ -10,17 +10,8 @@ import pytest
 
 from schemas.errors import ApiError
 from schemas.request import CreateListenerRequest, parse_request
+from tests.worker.emulator._clock import Clock
 from worker.emulator import EmulatorState
-
-
-class Clock:
-    """A settable monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _request(**fields: Any) -> CreateListenerRequest:
@@ -45,7 +36,7 @@ def _listener(protocol: str, frm: int, to: int) -> CreateListenerRequest:
 @pytest.fixture(name="clock")
 def fixture_clock() -> Clock:
     """A clock the test moves by hand."""
-    return Clock()
+    return Clock(1000.0)
 
 
 @pytest.fixture(name="state")
