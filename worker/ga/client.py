@@ -33,6 +33,9 @@ __all__ = ["GaClient", "GaSettings"]
 
 DEFAULT_MAX_CONNECTIONS: Final = 1000
 DEFAULT_REQUEST_TIMEOUT: Final = 30.0
+# The policies' own defaults, so the keyword arguments below do not restate them.
+_RETRY: Final = RetryPolicy()
+_POLL: Final = PollPolicy()
 
 
 class GaSettings(Protocol):
@@ -61,15 +64,15 @@ class GaClient:
         credentials: Credentials,
         session: aiohttp.ClientSession | None = None,
         signature_version: SignatureVersion = "v3",
-        retry_attempts: int = 8,
-        retry_deadline: float = 120.0,
-        backoff_initial: float = 0.5,
-        backoff_max: float = 20.0,
-        poll_interval: float = 2.0,
-        poll_timeout: float = 900.0,
-        first_poll_delay: float = 0.0,
-        not_found_checks: int = 3,
-        not_found_grace: float = 10.0,
+        retry_attempts: int = _RETRY.attempts,
+        retry_deadline: float = _RETRY.deadline,
+        backoff_initial: float = _RETRY.backoff_initial,
+        backoff_max: float = _RETRY.backoff_max,
+        poll_interval: float = _POLL.interval,
+        poll_timeout: float = _POLL.timeout,
+        first_poll_delay: float = _POLL.first_delay,
+        not_found_checks: int = _POLL.not_found_checks,
+        not_found_grace: float = _POLL.not_found_grace,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
