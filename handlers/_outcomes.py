@@ -173,6 +173,7 @@ def _outcome(
         reply_to=facts.reply_to,
         client_token=facts.client_token,
         accelerator_id=facts.accelerator_id,
+        listener_id=facts.listener_id,
         error_type=error["type"] if error else None,
         error_code=error["code"] if error else None,
         attempts=trace.attempts,

@@ -113,7 +113,7 @@ class MessageResult:
             type=outcome.ce_type,
             error_type=outcome.error_type.value if outcome.error_type else None,
             error_code=outcome.error_code,
-            listener_id=outcome.event.data.listener_id,
+            listener_id=outcome.listener_id,
             outcome_message_id=outcome.message_id,
             published=published,
         )

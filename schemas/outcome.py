@@ -208,6 +208,7 @@ class Outcome:
     reply_to: str | None
     client_token: str
     accelerator_id: str | None
+    listener_id: str | None
     error_type: ErrorType | None
     error_code: str | None
     attempts: int

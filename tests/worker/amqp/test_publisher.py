@@ -43,6 +43,7 @@ def make_outcome(*, reply_to: str | None = None, token: str = "tok-1") -> Outcom
         reply_to=reply_to,
         client_token=token,
         accelerator_id="ga-1",
+        listener_id="lsr-1",
         error_type=None,
         error_code=None,
         attempts=1,
