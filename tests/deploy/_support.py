@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.fixtures.processes import WORKER_CLI
 from worker.settings import ENV_PREFIX, Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -33,8 +33,7 @@ def load_yaml_documents(path: Path) -> list[dict[str, Any]]:
 
 def cli_path() -> str:
     """The installed ``ga-listener-worker`` console script."""
-    beside = Path(sys.executable).with_name("ga-listener-worker")
-    found = str(beside) if beside.exists() else shutil.which("ga-listener-worker")
+    found = WORKER_CLI if Path(WORKER_CLI).exists() else shutil.which("ga-listener-worker")
     assert found, "the ga-listener-worker console script is not installed"
     return found
 

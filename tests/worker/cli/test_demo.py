@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import sys
-from pathlib import Path
 
 import aio_pika
 import orjson
@@ -14,6 +12,7 @@ import pytest
 
 from schemas.errors import RequestInvalid
 from schemas.request import parse_request
+from tests.fixtures.processes import WORKER_CLI
 from worker.cli._examples import find_examples_dir
 
 _ROW = re.compile(
@@ -40,7 +39,7 @@ def _expected() -> dict[str, tuple[str, str | None]]:
 
 async def _demo(amqp_url: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).with_name("ga-listener-worker")),
+        WORKER_CLI,
         "demo",
         env={**os.environ, "GA_WORKER_AMQP_URL": amqp_url},
         stdout=asyncio.subprocess.PIPE,

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from pathlib import Path
 
 import aio_pika
 import orjson
 
 from tests.fixtures.amqp import OutcomeTap, publish_request
+from tests.fixtures.processes import WORKER_CLI, clean_env
 from worker.amqp.topology import Topology, declare
 from worker.settings import Settings
 
-_EXE = str(Path(sys.executable).with_name("ga-listener-worker"))
-
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GA_WORKER_", "ALIBABA_CLOUD_"))
-    }
+    env = clean_env()
     env.update(
         GA_WORKER_AMQP_URL=settings.amqp_url,
         GA_WORKER_REQUEST_QUEUE=settings.request_queue,
@@ -38,7 +30,7 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 
 async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        _EXE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        WORKER_CLI, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     _out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
@@ -65,7 +57,7 @@ async def test_run_with_emulator_answers_and_exits_0_on_sigterm(
     await declare(await amqp_connection.channel(), topology)
     events = await OutcomeTap.open(amqp_connection, topology.events_exchange)
     process = await asyncio.create_subprocess_exec(
-        _EXE,
+        WORKER_CLI,
         "run",
         "--emulator",
         env=_env(amqp_settings),

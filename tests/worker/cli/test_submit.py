@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from click.testing import CliRunner
 
 from tests.fixtures.amqp import StartWorker, settings_for
 from tests.fixtures.emulator import EmulatorAdmin
+from tests.fixtures.processes import WORKER_CLI
 from worker.amqp.topology import Topology
 from worker.cli import main
 from worker.emulator import EmulatorServer
@@ -54,7 +54,7 @@ class Broker:
             "GA_WORKER_EVENTS_EXCHANGE": self.topology.events_exchange,
         }
         process = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).with_name("ga-listener-worker")),
+            WORKER_CLI,
             "submit",
             *args,
             env=env,
