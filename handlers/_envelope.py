@@ -13,14 +13,14 @@ from typing import Final
 import orjson
 
 from schemas.errors import INVALID_PARAMETER, RequestInvalid, Violation
+from schemas.outcome import CE_CONTENT_TYPE
 
 __all__ = ["MAX_BODY_BYTES", "parameters_of", "parse_document", "request_parameters"]
 
 MAX_BODY_BYTES: Final = 256 * 1024  # CONTRACT §3
 
-_CLOUDEVENTS: Final = "application/cloudevents+json"
 # A missing content type is common with hand-written producers; text/json is an old alias.
-_JSON_TYPES: Final = frozenset({"", "application/json", "text/json", _CLOUDEVENTS})
+_JSON_TYPES: Final = frozenset({"", "application/json", "text/json", CE_CONTENT_TYPE})
 
 
 def _refuse(path: str, message: str) -> RequestInvalid:
@@ -51,13 +51,13 @@ def parse_document(body: bytes, content_type: str | None) -> tuple[object, bool]
         shown = content_type[:64] if content_type else content_type
         raise _refuse(
             "",
-            f"content type {shown!r} is not supported: send application/json or {_CLOUDEVENTS}",
+            f"content type {shown!r} is not supported: send application/json or {CE_CONTENT_TYPE}",
         )
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise _refuse("", f"the body is not JSON: {str(exc)[:120]}") from None
-    structured = media_type == _CLOUDEVENTS or (
+    structured = media_type == CE_CONTENT_TYPE or (
         isinstance(document, dict) and "specversion" in document
     )
     return document, structured
