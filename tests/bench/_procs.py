@@ -11,15 +11,16 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
+
+from tests.fixtures.emulator import EmulatorAdmin
+from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
 
 __all__ = [
     "AMQP_URL",
@@ -29,7 +30,6 @@ __all__ = [
     "Proc",
     "broker_pid",
     "cpu_seconds",
-    "free_port",
     "new_logs",
     "worker_env",
 ]
@@ -37,14 +37,6 @@ __all__ = [
 AMQP_URL: Final = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 BIN: Final = Path(sys.executable).parent
 SECRET: Final = "bench-secret"  # the emulator's key for this run, nothing real
-_READY_TIMEOUT_S: Final = 30.0
-
-
-def free_port() -> int:
-    """An ephemeral TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:
@@ -64,19 +56,11 @@ def broker_pid() -> int | None:
     return None
 
 
-def _clean_env() -> dict[str, str]:
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GA_WORKER_", "ALIBABA_CLOUD_", "BENCH_"))
-    }
-
-
 def worker_env(
     *, request_queue: str, events_exchange: str, endpoint: str, prefetch: int, **extra: str
 ) -> dict[str, str]:
     """A ``ga-listener-worker run`` environment (contract §2) for one benchmark run."""
-    env = _clean_env()
+    env = clean_env("BENCH_")
     env.update(
         {
             "GA_WORKER_AMQP_URL": AMQP_URL,
@@ -95,34 +79,11 @@ def worker_env(
     return env
 
 
-class Proc:
-    """One child process: started with an environment, stopped with SIGTERM, measured in /proc."""
+class Proc(ChildProcess):
+    """One child process, its stdout and stderr both in ``<logs>/<name>.log``, measured in /proc."""
 
     def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], logs: Path) -> None:
-        self.name = name
-        self.argv = list(argv)
-        self.env = dict(env)
-        self.log_path = logs / f"{name}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        """The child's process id."""
-        if self.process is None:
-            raise RuntimeError(f"{self.name} not started")
-        return self.process.pid
-
-    def start(self) -> Proc:
-        """Start the child; stdout and stderr both go to ``<logs>/<name>.log``."""
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own commands
-                self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        return self
-
-    def alive(self) -> bool:
-        """Started and still running."""
-        return self.process is not None and self.process.poll() is None
+        super().__init__(name, argv, env, logs / f"{name}.log")
 
     def status_kib(self, field: str) -> int:
         """A ``/proc/<pid>/status`` size field in KiB: ``VmHWM`` (peak RSS), ``VmRSS``."""
@@ -135,40 +96,6 @@ class Proc:
         """User + system CPU time the child has used so far."""
         return cpu_seconds(self.pid)
 
-    async def wait_http(self, url: str, timeout: float = _READY_TIMEOUT_S) -> None:
-        """Wait until ``url`` answers 200; fail at once if the child exits."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with aiohttp.ClientSession() as session:
-            while loop.time() < deadline:
-                if not self.alive():
-                    raise RuntimeError(f"{self.name} exited at start:\n{self.tail()}")
-                with contextlib.suppress(aiohttp.ClientError, OSError):
-                    async with session.get(url) as resp:
-                        if resp.status == 200:
-                            return
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready within {timeout} s:\n{self.tail()}")
-
-    async def stop(self, timeout: float = 30.0, sig: int = signal.SIGTERM) -> int | None:
-        """Send ``sig`` (SIGTERM: the worker drains), wait, SIGKILL if it hangs."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            await asyncio.to_thread(self.process.wait, timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            await asyncio.to_thread(self.process.wait, 10)
-        return self.process.returncode
-
-    def tail(self, lines: int = 15) -> str:
-        """The end of the child's log."""
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
 
 class Emulator:
     """``ga-listener-worker emulator`` as a child process, driven through its admin API."""
@@ -177,7 +104,7 @@ class Emulator:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [
-            str(BIN / "ga-listener-worker"),
+            WORKER_CLI,
             "emulator",
             "--port",
             str(self.port),
@@ -186,7 +113,7 @@ class Emulator:
             "--deletion-seconds",
             "0",
         ]
-        env = _clean_env()
+        env = clean_env("BENCH_")
         env["GA_EMULATOR_ACCESS_KEY_SECRET"] = SECRET
         self.proc = Proc("emulator", argv, env, logs)
 
@@ -196,40 +123,30 @@ class Emulator:
         await self.proc.wait_http(f"{self.url}/_emulator/config")
         return self
 
-    async def _admin(self, method: str, path: str, body: Any = None) -> Any:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(method, f"{self.url}/_emulator{path}", json=body) as resp,
-        ):
-            resp.raise_for_status()
-            return await resp.json()
-
     async def prepare(
         self, accelerator_ids: Sequence[str], *, activation_seconds: float, concurrency: int = 32
     ) -> None:
         """Forget everything, set the activation time, create ``accelerator_ids`` (active)."""
-        await self._admin("POST", "/reset")
-        await self._admin("PUT", "/config", {"activation_seconds": activation_seconds})
         queue = list(accelerator_ids)
-        url = f"{self.url}/_emulator/accelerators"
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
-
-            async def add(accelerator_id: str) -> None:
-                body = {"AcceleratorId": accelerator_id, "State": "active", "ListenerQuota": 10}
-                async with session.post(url, json=body) as resp:
-                    resp.raise_for_status()
-
+            admin = EmulatorAdmin(session, self.url)
+            await admin.reset()
+            await admin.configure(activation_seconds=activation_seconds)
             for start in range(0, len(queue), 500):
-                await asyncio.gather(*(add(a) for a in queue[start : start + 500]))
+                await asyncio.gather(
+                    *(admin.add_accelerator(a) for a in queue[start : start + 500])
+                )
 
     async def configure(self, **config: float) -> None:
         """``PUT /_emulator/config``."""
-        await self._admin("PUT", "/config", config)
+        async with aiohttp.ClientSession() as session:
+            await EmulatorAdmin(session, self.url).configure(**config)
 
     async def calls(self) -> dict[str, int]:
         """The per-action call counts (``GET /_emulator/state``)."""
-        state = await self._admin("GET", "/state")
+        async with aiohttp.ClientSession() as session:
+            state = await EmulatorAdmin(session, self.url).state()
         return dict(state.get("calls", {}))
 
     async def stop(self) -> None:

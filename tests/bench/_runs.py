@@ -27,6 +27,7 @@ import orjson
 
 from tests.bench._load import LoadResult, Rig, accelerator_ids, percentile, request_bodies
 from tests.bench._procs import BIN, Emulator, Proc, broker_pid, cpu_seconds, worker_env
+from tests.fixtures.processes import WORKER_CLI
 
 __all__ = ["Kind", "Measured", "measure"]
 
@@ -72,7 +73,7 @@ class Measured:
 
 def _argv(kind: Kind, lag: bool) -> list[str]:
     if kind == "worker" and not lag:
-        return [str(BIN / "ga-listener-worker"), "run"]
+        return [WORKER_CLI, "run"]
     module = {
         "ceiling": "tests.bench._echo",
         "peer": "tests.bench._peer_worker",
@@ -154,7 +155,7 @@ async def measure(
         finally:
             code = await proc.stop()
         if code not in (0, None):
-            print(f"warning: {name} exited {code}; log: {proc.log_path}", file=sys.stderr)
+            print(f"warning: {name} exited {code}; log: {proc.output}", file=sys.stderr)
     lag_ms = _lag_summary(lag_file, load.wall_start, load.wall_start + load.seconds) if lag else {}
     return Measured(
         name=name,
