@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -34,6 +33,7 @@ from worker.health import HealthServer
 from worker.logs import configure_logging
 from worker.loop_lag import LoopLagMonitor
 from worker.metrics import Metrics
+from worker.runtime import stop_on_signals
 from worker.settings import Settings
 
 __all__ = ["Worker", "emulator_settings", "run", "serve"]
@@ -231,12 +231,5 @@ async def serve(settings: Settings, *, emulator: bool = False, stop: asyncio.Eve
 async def run(settings: Settings, *, emulator: bool = False) -> None:
     """The process: logging, SIGTERM/SIGINT handling, then :func:`serve`."""
     configure_logging(settings.log_format, settings.log_level, cache=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+    async with stop_on_signals() as stop:
         await serve(settings, emulator=emulator, stop=stop)
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)

@@ -18,13 +18,22 @@ allocations. Cycles are still collected, as live objects grow (thousands of requ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib
-from collections.abc import Coroutine
+import signal
+from collections.abc import AsyncIterator, Coroutine
 from types import ModuleType
 from typing import Any, Final, Literal, TypeVar
 
-__all__ = ["GC_THRESHOLD", "EventLoopChoice", "run", "tune_gc", "uvloop_module"]
+__all__ = [
+    "GC_THRESHOLD",
+    "EventLoopChoice",
+    "run",
+    "stop_on_signals",
+    "tune_gc",
+    "uvloop_module",
+]
 
 EventLoopChoice = Literal["auto", "uvloop", "asyncio"]
 
@@ -62,3 +71,18 @@ def run(main: Coroutine[Any, Any, _T], choice: EventLoopChoice = "auto") -> _T:
         result: _T = uvloop.run(main)
         return result
     return asyncio.run(main)
+
+
+@contextlib.asynccontextmanager
+async def stop_on_signals() -> AsyncIterator[asyncio.Event]:
+    """An event SIGTERM or SIGINT sets, for the span of the block (the handlers go after it)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)

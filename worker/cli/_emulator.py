@@ -7,8 +7,6 @@ the admin API (``POST /_emulator/accelerators``).
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
 
 import click
@@ -42,11 +40,7 @@ def _accelerator(value: str) -> tuple[str, int]:
 
 
 async def _serve(server: EmulatorServer, accelerators: list[tuple[str, int]]) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
+    async with runtime.stop_on_signals() as stop:
         for accelerator_id, quota in accelerators:
             server.state.add_accelerator(accelerator_id, quota=quota)
         async with server:
@@ -58,9 +52,6 @@ async def _serve(server: EmulatorServer, accelerators: list[tuple[str, int]]) ->
             )
             await stop.wait()
             _log.info("emulator.stopping")
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
     _log.info("emulator.stopped")
 
 
