@@ -85,13 +85,6 @@ class Proc(ChildProcess):
     def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], logs: Path) -> None:
         super().__init__(name, argv, env, logs / f"{name}.log")
 
-    def status_kib(self, field: str) -> int:
-        """A ``/proc/<pid>/status`` size field in KiB: ``VmHWM`` (peak RSS), ``VmRSS``."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-        raise RuntimeError(f"no {field} for {self.name}")
-
     def cpu_seconds(self) -> float:
         """User + system CPU time the child has used so far."""
         return cpu_seconds(self.pid)

@@ -190,7 +190,7 @@ class Scenario:
         report.violations.extend(
             f"a worker exited {code} on SIGTERM" for code in exit_codes if code != 0
         )
-        texts = [(str(w.log_path.name), w.logs()) for w in self.workers]
+        texts = [(w.name, w.logs()) for w in self.workers]
         texts += [(f"event {d.message_id}", d.body) for d in self.ledger.deliveries]
         texts += self.extra_texts
         for secret in self.secrets:
