@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +23,7 @@ import pytest
 
 from tests.fixtures.amqp import OutcomeTap, random_name
 from tests.fixtures.emulator import EmulatorAdmin
+from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
 from worker.amqp.topology import Topology, declare, delete
 
 # One request per accelerator: the API refuses a second CreateListener on an accelerator while
@@ -40,101 +36,19 @@ PREFETCH = 16  # small, so one worker's capacity is what limits a run
 WORKER_COUNTS = (1, 2, 4)
 
 
-def cli() -> str:
-    """The installed console script."""
-    return str(Path(sys.executable).with_name("ga-listener-worker"))
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def wait_http_ok(
-    session: aiohttp.ClientSession, url: str, process: Process | None = None
-) -> None:
-    """Wait (30 s at most) until ``url`` answers 200: a process is up, or a worker consumes.
-
-    Fails at once, with its output, if ``process`` exits first.
-    """
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                if process is not None and process.popen.poll() is not None:
-                    raise AssertionError(f"exited early:\n{process.output()}")
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with session.get(url) as response:
-                        if response.status == 200:
-                            return
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        shown = process.output() if process is not None else ""
-        raise AssertionError(f"no answer from {url} within 30 s\n{shown}") from None
-
-
-@dataclass
-class Process:
-    """A child process of the test and the file its output goes to."""
-
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def stop(self) -> int:
-        """SIGTERM, then wait for the exit status (the worker drains and exits 0)."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-        try:
-            return self.popen.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait()
-            raise
-
-    def output(self) -> str:
-        """What the process printed (for failure messages)."""
-        return self.log.read_text(errors="replace")[-4000:]
-
-
-def spawn(args: list[str], env: dict[str, str], log: Path) -> Process:
-    """Start ``ga-listener-worker <args>`` with ``env``, output to ``log``."""
-    with log.open("wb") as out:
-        popen = subprocess.Popen(  # noqa: S603 - our own console script
-            [cli(), *args], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    return Process(popen, log)
-
-
-def base_env() -> dict[str, str]:
-    """The test's environment without any GA_WORKER_* or credentials of its own."""
-    return {
-        k: v for k, v in os.environ.items() if not k.startswith(("GA_WORKER_", "ALIBABA_CLOUD_"))
-    }
-
-
 @pytest.fixture(name="emulator_process")
-def fixture_emulator_process(tmp_path: Path) -> Iterator[str]:
-    """``ga-listener-worker emulator`` on a free port; its URL."""
+async def fixture_emulator_process(tmp_path: Path) -> AsyncIterator[str]:
+    """``ga-listener-worker emulator`` on a free port, answering; its URL."""
     port = free_port()
-    process = spawn(
-        [
-            "emulator",
-            "--port",
-            str(port),
-            "--activation-seconds",
-            str(ACTIVATION_SECONDS),
-            "--deletion-seconds",
-            "0",
-        ],
-        base_env(),
-        tmp_path / "emulator.log",
-    )
+    url = f"http://127.0.0.1:{port}"
+    argv = [WORKER_CLI, "emulator", "--port", str(port)]
+    argv += ["--activation-seconds", str(ACTIVATION_SECONDS), "--deletion-seconds", "0"]
+    process = ChildProcess("emulator", argv, clean_env(), tmp_path / "emulator.log").start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        await process.wait_http(f"{url}/_emulator/state")
+        yield url
     finally:
-        process.stop()
+        await process.stop()
 
 
 @pytest.fixture(name="http")
@@ -193,11 +107,11 @@ async def run_batch(
     await declare(channel, topology)
     tap = await OutcomeTap.open(connection, topology.events_exchange)
 
-    processes: list[Process] = []
+    processes: list[ChildProcess] = []
     try:
         for index in range(workers):
             health_port = free_port()
-            env = base_env() | {
+            env = clean_env() | {
                 "GA_WORKER_AMQP_URL": amqp_url,
                 "GA_WORKER_GA_ENDPOINT": emulator_url,
                 "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid",
@@ -211,9 +125,10 @@ async def run_batch(
                 "GA_WORKER_LOG_LEVEL": "warning",
                 "GA_WORKER_SHUTDOWN_GRACE": "5",
             }
-            process = spawn(["run"], env, tmp_path / f"worker-{workers}-{index}.log")
-            processes.append(process)
-            await wait_http_ok(http, f"http://127.0.0.1:{health_port}/readyz", process)
+            name = f"worker-{workers}-{index}"
+            process = ChildProcess(name, [WORKER_CLI, "run"], env, tmp_path / f"{name}.log")
+            processes.append(process.start())
+            await process.wait_http(f"http://127.0.0.1:{health_port}/readyz")
 
         publisher = await connection.channel(publisher_confirms=True)
         messages = [
@@ -239,14 +154,14 @@ async def run_batch(
         try:
             received = await tap.take(len(messages), 50)
         except TimeoutError:
-            logs = "\n".join(p.output() for p in processes)
+            logs = "\n".join(p.tail() for p in processes)
             raise AssertionError(f"{tap.pending()} of {len(messages)} outcomes\n{logs}") from None
         seconds = time.perf_counter() - started
         await publisher.close()
 
-        statuses = [p.stop() for p in processes]
+        statuses = [await p.stop() for p in processes]
         expected_statuses = [0] * workers
-        assert expected_statuses == statuses, "\n".join(p.output() for p in processes)
+        assert expected_statuses == statuses, "\n".join(p.tail() for p in processes)
         remaining = await channel.declare_queue(topology.request_queue, passive=True)
         state = await admin.state()
         # Workers are gone and the queue is empty: anything still arriving would be a duplicate.
@@ -264,7 +179,7 @@ async def run_batch(
     finally:
         for process in processes:
             with contextlib.suppress(Exception):
-                process.stop()
+                await process.stop()
         await tap.close()
         await delete(channel, topology)
         await channel.close()
@@ -280,7 +195,6 @@ async def test_workers_share_one_queue_without_doing_anything_twice(
 ) -> None:
     """1, 2 and 4 worker processes each finish 400 requests: one outcome per message id, one
     listener per ClientToken, every listener created; the speed-up is printed."""
-    await wait_http_ok(http, f"{emulator_process}/_emulator/state")
     total = ACCELERATORS * REQUESTS_PER_ACCELERATOR
     results = []
     for workers in WORKER_COUNTS:
