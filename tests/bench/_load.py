@@ -32,7 +32,6 @@ from worker.amqp.topology import Topology, declare, delete
 __all__ = [
     "LoadResult",
     "Rig",
-    "accelerator_ids",
     "percentile",
     "request_bodies",
 ]
@@ -48,11 +47,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))
     return ordered[rank]
-
-
-def accelerator_ids(prefix: str, count: int) -> list[str]:
-    """``count`` accelerator ids, one per request (the worker serialises per accelerator)."""
-    return [f"ga-{prefix}-{n}" for n in range(count)]
 
 
 def request_bodies(accelerators: Sequence[str]) -> list[bytes]:

@@ -19,6 +19,7 @@ from typing import Final
 
 import aiohttp
 
+from tests.fixtures.amqp import DEFAULT_AMQP_URL
 from tests.fixtures.emulator import EmulatorAdmin
 from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
 
@@ -34,7 +35,7 @@ __all__ = [
     "worker_env",
 ]
 
-AMQP_URL: Final = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+AMQP_URL: Final = os.environ.get("BENCH_AMQP_URL", DEFAULT_AMQP_URL)
 BIN: Final = Path(sys.executable).parent
 SECRET: Final = "bench-secret"  # the emulator's key for this run, nothing real
 

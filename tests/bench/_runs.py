@@ -25,9 +25,10 @@ from typing import Any, Final, Literal
 
 import orjson
 
-from tests.bench._load import LoadResult, Rig, accelerator_ids, percentile, request_bodies
+from tests.bench._load import LoadResult, Rig, percentile, request_bodies
 from tests.bench._procs import BIN, Emulator, Proc, broker_pid, cpu_seconds, worker_env
 from tests.fixtures.processes import WORKER_CLI
+from tests.fixtures.requests import accelerator_ids
 
 __all__ = ["Kind", "Measured", "measure"]
 

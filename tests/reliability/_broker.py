@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -20,12 +19,12 @@ from typing import Final
 import aio_pika
 import aiormq
 
+from tests.fixtures.amqp import random_name
 from tests.reliability._checker import Delivery, Ledger
 from worker.amqp.topology import Topology, declare, delete
 
-__all__ = ["AMQP_URL", "OutcomeReader", "Request", "Rig", "random_name", "wait_until"]
+__all__ = ["OutcomeReader", "Request", "Rig", "wait_until"]
 
-AMQP_URL: Final = "amqp://guest:guest@127.0.0.1:5672/"
 _IDLE_S: Final = 0.02
 #: How long stopping the reader waits for its in-flight get (its own timeout is 5 s).
 _STOP_TIMEOUT_S: Final = 15.0
@@ -36,11 +35,6 @@ _BROKER_ERRORS: Final = (
     OSError,
     RuntimeError,
 )
-
-
-def random_name(prefix: str = "rel") -> str:
-    """A fresh name, as aio-pika's own tests make them."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
 async def wait_until(
@@ -157,13 +151,14 @@ class OutcomeReader:
 class Rig:
     """A scenario's topology, publisher and outcome reader on one robust connection."""
 
-    def __init__(self, ledger: Ledger, *, observe: bool = True) -> None:
-        prefix = random_name()
+    def __init__(self, ledger: Ledger, amqp_url: str, *, observe: bool = True) -> None:
+        prefix = random_name("rel")
         self.topology = Topology(
             request_queue=f"{prefix}.requests", events_exchange=f"{prefix}.events"
         )
         self.observer_queue = f"{prefix}.observer"
         self.ledger = ledger
+        self.amqp_url = amqp_url
         self.observe = observe
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._channel: aio_pika.abc.AbstractChannel | None = None
@@ -178,7 +173,7 @@ class Rig:
 
     async def open(self) -> Rig:
         """Connect, declare, bind the observer (if observing) and start reading outcomes."""
-        self._connection = await aio_pika.connect_robust(AMQP_URL, reconnect_interval=0.5)
+        self._connection = await aio_pika.connect_robust(self.amqp_url, reconnect_interval=0.5)
         self._channel = await self._connection.channel(publisher_confirms=True)
         declared = await declare(self._channel, self.topology)
         queues = [self.topology.unrouted_queue]

@@ -27,7 +27,7 @@ def worker_env(
     *,
     endpoint: str,
     secret: str,
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/",
+    amqp_url: str,
     **settings: str,
 ) -> dict[str, str]:
     """The environment of a worker: contract §2 variables plus ``settings`` (``GA_WORKER_`` + key).

@@ -14,14 +14,9 @@ import orjson
 
 from tests.reliability._broker import Request
 
-__all__ = ["accelerator_ids", "valid_requests"]
+__all__ = ["valid_requests"]
 
 _FIRST_PORT = 2000
-
-
-def accelerator_ids(prefix: str, count: int) -> list[str]:
-    """``count`` accelerator ids, ``ga-<prefix>-<n>``."""
-    return [f"ga-{prefix}-{n}" for n in range(count)]
 
 
 def valid_requests(accelerators: list[str], per_accelerator: int) -> Iterator[Request]:

@@ -2,7 +2,7 @@
 
 ::
 
-    async with Scenario("kill -9 x2", secret=..., log_dir=...) as sc:
+    async with Scenario("kill -9 x2", secret=..., log_dir=..., amqp_url=...) as sc:
         await sc.add_accelerators([...])
         await sc.rig.publish(valid_requests(...))
         worker = await sc.start_worker(prefetch="400")
@@ -62,6 +62,7 @@ class Scenario:
         *,
         secret: str,
         log_dir: Path,
+        amqp_url: str,
         activation_seconds: float = 0.5,
         observe: bool = True,
         seed: int = 7,
@@ -73,7 +74,7 @@ class Scenario:
         self.emulator = RecordingEmulator(
             secret=secret, activation_seconds=activation_seconds, seed=seed
         )
-        self.rig = Rig(self.ledger, observe=observe)
+        self.rig = Rig(self.ledger, amqp_url, observe=observe)
         self.workers: list[WorkerProcess] = []
         self.extra_texts: list[tuple[str, bytes]] = []
         #: Every secret the scenario's processes know; none may appear in logs or events.
@@ -118,13 +119,12 @@ class Scenario:
     def env(
         self, *, amqp_url: str | None = None, secret: str | None = None, **settings: str
     ) -> dict[str, str]:
-        """A worker environment for this scenario."""
-        extra: dict[str, Any] = {} if amqp_url is None else {"amqp_url": amqp_url}
+        """A worker environment for this scenario (its broker unless ``amqp_url`` is given)."""
         return worker_env(
             self.rig.topology,
             endpoint=self.emulator.url,
             secret=self.secret if secret is None else secret,
-            **extra,
+            amqp_url=self.rig.amqp_url if amqp_url is None else amqp_url,
             **settings,
         )
 

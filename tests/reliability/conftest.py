@@ -34,13 +34,16 @@ def fixture_secret() -> str:
 
 @pytest.fixture(name="scenario")
 async def fixture_scenario(
-    secret: str, tmp_path: Path, record_property: Callable[[str, object], None]
+    secret: str,
+    amqp_url: str,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
 ) -> AsyncIterator[ScenarioFactory]:
     """Make scenarios (``async with scenario("name", ...) as sc``) that report when done."""
     made: list[Scenario] = []
 
     def make(name: str, **options: Any) -> Scenario:
-        sc = Scenario(name, secret=secret, log_dir=tmp_path, **options)
+        sc = Scenario(name, secret=secret, log_dir=tmp_path, amqp_url=amqp_url, **options)
         made.append(sc)
         return sc
 

@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 from schemas.outcome import FailedEvent, parse_outcome_event
+from tests.fixtures.requests import accelerator_ids
 from tests.reliability._checker import CREATED, assert_clean
-from tests.reliability._requests import accelerator_ids, valid_requests
+from tests.reliability._requests import valid_requests
 from tests.reliability._scenario import Scenario
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(240)]

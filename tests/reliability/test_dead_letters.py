@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping
 import orjson
 import pytest
 
+from tests.fixtures.requests import accelerator_ids
 from tests.reliability._broker import Request
 from tests.reliability._checker import CREATED, assert_clean
-from tests.reliability._requests import accelerator_ids, valid_requests
+from tests.reliability._requests import valid_requests
 from tests.reliability._scenario import Scenario
 from worker.amqp.topology import DELIVERY_LIMIT
 

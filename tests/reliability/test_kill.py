@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.fixtures.requests import accelerator_ids
 from tests.reliability._checker import CREATED, assert_clean
 from tests.reliability._processes import WorkerProcess
-from tests.reliability._requests import accelerator_ids, valid_requests
+from tests.reliability._requests import valid_requests
 from tests.reliability._scenario import Scenario
 
 pytestmark = [pytest.mark.reliability, pytest.mark.timeout(180)]
