@@ -136,7 +136,6 @@ def check(
     emulator_state: Mapping[str, Any],
     *,
     notes: Mapping[str, Any] | None = None,
-    extra_listener_tokens: Iterable[str] = (),
 ) -> ScenarioReport:
     """Check one scenario; the report lists every violation (empty when all is well)."""
     report = ScenarioReport(scenario=name, notes=dict(notes or {}))
@@ -148,7 +147,7 @@ def check(
     report.dead_lettered = len(set(ledger.dead))
 
     _check_requests(ledger, distinct, report)
-    _check_listeners(emulator_state, distinct, report, extra_listener_tokens)
+    _check_listeners(emulator_state, distinct, report)
     return report
 
 
@@ -188,7 +187,6 @@ def _check_listeners(
     emulator_state: Mapping[str, Any],
     distinct: Mapping[str, dict[str, Any]],
     report: ScenarioReport,
-    extra_listener_tokens: Iterable[str],
 ) -> None:
     listeners = list(emulator_state.get("listeners", []))
     report.listeners = len(listeners)
@@ -197,7 +195,7 @@ def _check_listeners(
     for token, count in tokens.items():
         if count > 1:
             report.violations.append(f"ClientToken {token} has {count} listeners")
-    known_tokens = {o["token"] for o in distinct.values()} | set(extra_listener_tokens)
+    known_tokens = {o["token"] for o in distinct.values()}
     for listener in listeners:
         if listener.get("ClientToken") not in known_tokens:
             report.violations.append(

@@ -27,6 +27,7 @@ __all__ = ["RecordingEmulator"]
 
 _ACS3_SIGNATURE: Final = re.compile(r"Signature=([0-9a-fA-F]{64})")
 _HOLD_LIMIT_S: Final = 30.0
+_SEED: Final = 7  # one seed for every scenario: fault draws repeat from run to run
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HoldPredicate = Callable[[Mapping[str, str]], bool]
@@ -35,14 +36,14 @@ HoldPredicate = Callable[[Mapping[str, str]], bool]
 class RecordingEmulator:
     """An ``EmulatorServer`` whose API calls are recorded (signatures) and optionally held."""
 
-    def __init__(self, *, secret: str, activation_seconds: float, seed: int = 7) -> None:
+    def __init__(self, *, secret: str, activation_seconds: float) -> None:
         self.server = EmulatorServer(
             port=0,
             access_key_id="testid",
             access_key_secret=secret,
             activation_seconds=activation_seconds,
             deletion_seconds=0.0,
-            seed=seed,
+            seed=_SEED,
         )
         self.signatures: set[str] = set()
         self.hold: HoldPredicate | None = None

@@ -65,18 +65,14 @@ class Scenario:
         amqp_url: str,
         activation_seconds: float = 0.5,
         observe: bool = True,
-        seed: int = 7,
     ) -> None:
         self.name = name
         self.secret = secret
         self.log_dir = log_dir
         self.ledger = Ledger()
-        self.emulator = RecordingEmulator(
-            secret=secret, activation_seconds=activation_seconds, seed=seed
-        )
+        self.emulator = RecordingEmulator(secret=secret, activation_seconds=activation_seconds)
         self.rig = Rig(self.ledger, amqp_url, observe=observe)
         self.workers: list[WorkerProcess] = []
-        self.extra_texts: list[tuple[str, bytes]] = []
         #: Every secret the scenario's processes know; none may appear in logs or events.
         self.secrets = [secret]
         self._session: aiohttp.ClientSession | None = None
@@ -159,12 +155,7 @@ class Scenario:
                         codes[str(entry.get("code"))] += 1
         return codes
 
-    async def finish(
-        self,
-        *,
-        notes: Mapping[str, Any] | None = None,
-        extra_listener_tokens: Iterable[str] = (),
-    ) -> ScenarioReport:
+    async def finish(self, *, notes: Mapping[str, Any] | None = None) -> ScenarioReport:
         """Stop the workers, read the last outcomes, check everything, file the report."""
         scraped: dict[str, float] = {}
         for worker in self.workers:
@@ -180,19 +171,12 @@ class Scenario:
         all_notes = dict(notes or {})
         all_notes.setdefault("processes", len(self.workers))
         all_notes.update({_short(name): int(value) for name, value in scraped.items() if value})
-        report = check(
-            self.name,
-            self.ledger,
-            state,
-            notes=all_notes,
-            extra_listener_tokens=extra_listener_tokens,
-        )
+        report = check(self.name, self.ledger, state, notes=all_notes)
         report.violations.extend(
             f"a worker exited {code} on SIGTERM" for code in exit_codes if code != 0
         )
         texts = [(w.name, w.logs()) for w in self.workers]
         texts += [(f"event {d.message_id}", d.body) for d in self.ledger.deliveries]
-        texts += self.extra_texts
         for secret in self.secrets:
             report.violations.extend(
                 find_leaks(secret=secret, signatures=self.emulator.signatures, texts=texts)

@@ -40,12 +40,9 @@ async def fixture_scenario(
     record_property: Callable[[str, object], None],
 ) -> AsyncIterator[ScenarioFactory]:
     """Make scenarios (``async with scenario("name", ...) as sc``) that report when done."""
-    made: list[Scenario] = []
 
     def make(name: str, **options: Any) -> Scenario:
-        sc = Scenario(name, secret=secret, log_dir=tmp_path, amqp_url=amqp_url, **options)
-        made.append(sc)
-        return sc
+        return Scenario(name, secret=secret, log_dir=tmp_path, amqp_url=amqp_url, **options)
 
     before = len(REPORTS)
     yield make
