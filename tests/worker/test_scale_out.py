@@ -24,6 +24,7 @@ import pytest
 from tests.fixtures.amqp import OutcomeTap, random_name
 from tests.fixtures.emulator import EmulatorAdmin
 from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
+from tests.fixtures.requests import tcp_body
 from worker.amqp.topology import Topology, declare, delete
 
 # One request per accelerator: the API refuses a second CreateListener on an accelerator while
@@ -56,22 +57,6 @@ async def fixture_http() -> AsyncIterator[aiohttp.ClientSession]:
     """A plain HTTP client for probes and the emulator's admin API."""
     async with aiohttp.ClientSession() as session:
         yield session
-
-
-def request_body(accelerator_id: str, port: int) -> dict[str, Any]:
-    """A valid TCP listener request."""
-    return {
-        "AcceleratorId": accelerator_id,
-        "Name": f"web-{port}",
-        "Protocol": "tcp",
-        "PortRanges": [{"FromPort": port, "ToPort": port}],
-        "EndpointGroupConfigurations": [
-            {
-                "EndpointGroupRegion": "cn-hangzhou",
-                "EndpointConfigurations": [{"Endpoint": "47.0.0.1", "Type": "Ip", "Weight": 100}],
-            }
-        ],
-    }
 
 
 @dataclass(frozen=True)
@@ -132,7 +117,7 @@ async def run_batch(
 
         publisher = await connection.channel(publisher_confirms=True)
         messages = [
-            (f"{prefix}-m{i:03d}-{p}", request_body(acc, 80 + p))
+            (f"{prefix}-m{i:03d}-{p}", tcp_body(acc, 80 + p))
             for i, acc in enumerate(accelerators)
             for p in range(REQUESTS_PER_ACCELERATOR)
         ]
