@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-import sys
-from pathlib import Path
 
+from tests.fixtures.processes import WORKER_CLI, clean_env
 from worker.settings import Settings
-
-_EXE = str(Path(sys.executable).with_name("ga-listener-worker"))
 
 
 async def _run_worker(settings: Settings, **variables: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GA_WORKER_", "ALIBABA_"))}
+    env = clean_env()
     env.update(
         GA_WORKER_AMQP_URL=settings.amqp_url,
         GA_WORKER_REQUEST_QUEUE=settings.request_queue,
@@ -25,7 +21,7 @@ async def _run_worker(settings: Settings, **variables: str) -> tuple[int, str]:
     )
     env.update(variables)
     process = await asyncio.create_subprocess_exec(
-        _EXE, "run", "--emulator", env=env, stderr=asyncio.subprocess.PIPE
+        WORKER_CLI, "run", "--emulator", env=env, stderr=asyncio.subprocess.PIPE
     )
     _out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
