@@ -7,7 +7,7 @@ rate is the most any worker can reach through this broker and client on this mac
 
 Same shape as the worker: one connection, a confirming publish channel, a consume channel with
 the same prefetch. ``BENCH_REQUEST_QUEUE``, ``BENCH_EVENTS_EXCHANGE``, ``BENCH_PREFETCH``,
-``BENCH_AMQP_URL``. Runs until SIGTERM.
+``GA_WORKER_AMQP_URL`` (as the harness gives every child). Runs until SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import signal
 
 import aio_pika
 
-from tests.bench._procs import AMQP_URL
 from worker import runtime
 
 
@@ -26,7 +25,7 @@ async def _main() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    connection = await aio_pika.connect(AMQP_URL)
+    connection = await aio_pika.connect(os.environ["GA_WORKER_AMQP_URL"])
     publish_channel = await connection.channel(publisher_confirms=True)
     events = await publish_channel.get_exchange(os.environ["BENCH_EVENTS_EXCHANGE"], ensure=False)
     channel = await connection.channel(publisher_confirms=False)

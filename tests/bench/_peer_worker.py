@@ -7,8 +7,9 @@ listener as the result (persistent, confirmed), ack. It validates nothing beyond
 does, retries nothing, and serialises nothing per accelerator: the least a working consumer does.
 
 Environment: ``BENCH_REQUEST_QUEUE``, ``BENCH_EVENTS_EXCHANGE``, ``BENCH_PREFETCH``,
-``BENCH_GA_ENDPOINT`` (``host:port``), ``BENCH_POLL_INTERVAL``, ``BENCH_AMQP_URL``,
-``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET``. Runs until SIGTERM.
+``BENCH_GA_ENDPOINT`` (``host:port``), ``BENCH_POLL_INTERVAL``, ``GA_WORKER_AMQP_URL`` (as the
+harness gives every child), ``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET``. Runs until SIGTERM.
+It imports nothing of this project, so its memory is its own.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ import aio_pika
 from alibabacloud_ga20191120 import models as ga  # type: ignore[import-untyped]
 from alibabacloud_ga20191120.client import Client  # type: ignore[import-untyped]
 from alibabacloud_tea_openapi.models import Config  # type: ignore[import-untyped]
-
-from tests.bench._procs import AMQP_URL
 
 
 async def _main() -> None:
@@ -39,7 +38,7 @@ async def _main() -> None:
             protocol="http",
         )
     )
-    connection = await aio_pika.connect(AMQP_URL)
+    connection = await aio_pika.connect(os.environ["GA_WORKER_AMQP_URL"])
     publish_channel = await connection.channel(publisher_confirms=True)
     events = await publish_channel.get_exchange(os.environ["BENCH_EVENTS_EXCHANGE"], ensure=False)
     channel = await connection.channel(publisher_confirms=False)
