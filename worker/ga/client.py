@@ -51,6 +51,7 @@ class GaSettings(Protocol):
     def poll_interval(self) -> float: ...
     @property
     def poll_timeout(self) -> float: ...
+    def credentials(self) -> Credentials | None: ...
 
 
 class GaClient:
@@ -111,10 +112,8 @@ class GaClient:
         ``ALIBABA_CLOUD_*`` environment (``ValueError`` naming the variable if absent).
         """
         if credentials is None:
-            from_settings = getattr(settings, "credentials", None)
-            credentials = from_settings() if callable(from_settings) else None
-        if credentials is None:
-            credentials = Credentials.from_env()
+            # from_env only to raise its ValueError naming the missing variable.
+            credentials = settings.credentials() or Credentials.from_env()
         options: dict[str, Any] = {
             "endpoint": settings.ga_endpoint,
             "retry_attempts": settings.retry_attempts,
