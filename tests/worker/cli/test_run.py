@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 
 import aio_pika
 import orjson
@@ -110,3 +111,34 @@ async def test_unreachable_broker_exit_2(amqp_settings: Settings) -> None:
     actual = (code, last.startswith("Error: cannot reach RabbitMQ"), "hunter2" in err,
               "Traceback" in err)
     assert expected == actual
+
+
+async def test_a_taken_health_port_is_named_not_blamed_on_the_broker(
+    amqp_settings: Settings,
+) -> None:
+    """The probe port in use: the line names GA_WORKER_HEALTH_PORT, not RabbitMQ."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        env = _env(amqp_settings, GA_WORKER_HEALTH_HOST="127.0.0.1", GA_WORKER_HEALTH_PORT=port)
+        code, err = await _run("run", "--emulator", env=env)
+    last = err.strip().splitlines()[-1]
+    expected = (2, True, True, False)
+    actual = (
+        code,
+        last.startswith(f"Error: cannot serve /healthz on 127.0.0.1:{port}"),
+        "GA_WORKER_HEALTH_PORT" in last,
+        "Traceback" in err,
+    )
+    assert expected == actual, err
+
+
+async def test_a_refused_login_says_so(amqp_settings: Settings) -> None:
+    """A wrong password: "refused the login", the password hidden, not "start RabbitMQ"."""
+    url = amqp_settings.amqp_url.replace("guest:guest@", "guest:hunter2@")
+    code, err = await _run("run", "--emulator", env=_env(amqp_settings, GA_WORKER_AMQP_URL=url))
+    last = err.strip().splitlines()[-1]
+    expected = (2, True, False, False)
+    actual = (code, "refused the login" in last, "hunter2" in err, "Traceback" in err)
+    assert expected == actual, err
