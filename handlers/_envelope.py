@@ -96,8 +96,9 @@ def parameters_of(document: object, *, structured: bool) -> object:
 def request_parameters(body: bytes, content_type: str | None = None) -> object:
     """The CreateListener parameters of a message body, checked exactly as the pipeline does.
 
-    For callers that only validate (the ``validate`` command): size, content type, JSON and the
-    CloudEvents envelope; raises ``RequestInvalid``. Feed the result to ``parse_request``.
+    For callers outside the pipeline (the ``validate``, ``submit`` and ``demo`` commands): size,
+    content type, JSON and the CloudEvents envelope; raises ``RequestInvalid``. Feed the result
+    to ``parse_request``.
     """
     document, structured = parse_document(body, content_type)
     return parameters_of(document, structured=structured)
