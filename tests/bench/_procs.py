@@ -19,9 +19,11 @@ from typing import Final
 
 import aiohttp
 
+from tests.fixtures import processes
 from tests.fixtures.amqp import DEFAULT_AMQP_URL
 from tests.fixtures.emulator import EmulatorAdmin
 from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
+from worker.amqp.topology import Topology
 
 __all__ = [
     "AMQP_URL",
@@ -57,27 +59,19 @@ def broker_pid() -> int | None:
     return None
 
 
-def worker_env(
-    *, request_queue: str, events_exchange: str, endpoint: str, prefetch: int, **extra: str
-) -> dict[str, str]:
+def worker_env(topology: Topology, *, endpoint: str, prefetch: int, **extra: str) -> dict[str, str]:
     """A ``ga-listener-worker run`` environment (contract §2) for one benchmark run."""
-    env = clean_env("BENCH_")
-    env.update(
-        {
-            "GA_WORKER_AMQP_URL": AMQP_URL,
-            "GA_WORKER_GA_ENDPOINT": endpoint,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
-            "GA_WORKER_REQUEST_QUEUE": request_queue,
-            "GA_WORKER_EVENTS_EXCHANGE": events_exchange,
-            "GA_WORKER_PREFETCH": str(prefetch),
-            "GA_WORKER_LOG_FORMAT": "json",
-            "GA_WORKER_HEALTH_HOST": "127.0.0.1",
-            "GA_WORKER_HEALTH_PORT": str(free_port()),
-        }
+    return processes.worker_env(
+        topology,
+        AMQP_URL,
+        endpoint=endpoint,
+        secret=SECRET,
+        drop=("BENCH_",),
+        GA_WORKER_PREFETCH=str(prefetch),
+        GA_WORKER_HEALTH_HOST="127.0.0.1",
+        GA_WORKER_HEALTH_PORT=str(free_port()),
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 class Proc(ChildProcess):

@@ -119,8 +119,7 @@ async def measure(
     async with Rig(prefix=f"bench-{name}") as rig:
         t = rig.topology
         env = worker_env(
-            request_queue=t.request_queue,
-            events_exchange=t.events_exchange,
+            t,
             endpoint=emulator.url if emulator else "http://127.0.0.1:9",
             prefetch=prefetch,
             GA_WORKER_POLL_INTERVAL=str(poll_interval),

@@ -14,7 +14,8 @@ from typing import Final
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
+from tests.fixtures import processes
+from tests.fixtures.processes import WORKER_CLI, ChildProcess, free_port
 from worker.amqp.topology import Topology
 
 __all__ = ["WorkerProcess", "worker_env"]
@@ -34,25 +35,15 @@ def worker_env(
 
     Fast timings suit the scenarios: short polls, a short reconnect interval, a short drain.
     """
-    env = clean_env()
-    env.update(
-        {
-            "GA_WORKER_AMQP_URL": amqp_url,
-            "GA_WORKER_GA_ENDPOINT": endpoint,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret,
-            "GA_WORKER_REQUEST_QUEUE": topology.request_queue,
-            "GA_WORKER_EVENTS_EXCHANGE": topology.events_exchange,
-            "GA_WORKER_LOG_FORMAT": "json",
-            "GA_WORKER_POLL_INTERVAL": "0.2",
-            "GA_WORKER_RECONNECT_INTERVAL": "0.5",
-            "GA_WORKER_SHUTDOWN_GRACE": "10",
-            "GA_WORKER_PUBLISH_DEADLINE": "5",
-            "GA_WORKER_HEALTH_HOST": "127.0.0.1",
-        }
-    )
-    env.update({f"GA_WORKER_{key.upper()}": value for key, value in settings.items()})
-    return env
+    fast = {
+        "poll_interval": "0.2",
+        "reconnect_interval": "0.5",
+        "shutdown_grace": "10",
+        "publish_deadline": "5",
+        "health_host": "127.0.0.1",
+    }
+    variables = {f"GA_WORKER_{key.upper()}": value for key, value in (fast | settings).items()}
+    return processes.worker_env(topology, amqp_url, endpoint=endpoint, secret=secret, **variables)
 
 
 class WorkerProcess(ChildProcess):

@@ -23,7 +23,7 @@ import pytest
 
 from tests.fixtures.amqp import OutcomeTap, random_name
 from tests.fixtures.emulator import EmulatorAdmin
-from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port
+from tests.fixtures.processes import WORKER_CLI, ChildProcess, clean_env, free_port, worker_env
 from tests.fixtures.requests import tcp_body
 from worker.amqp.topology import Topology, declare, delete
 
@@ -96,20 +96,16 @@ async def run_batch(
     try:
         for index in range(workers):
             health_port = free_port()
-            env = clean_env() | {
-                "GA_WORKER_AMQP_URL": amqp_url,
-                "GA_WORKER_GA_ENDPOINT": emulator_url,
-                "ALIBABA_CLOUD_ACCESS_KEY_ID": "testid",
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "testsecret",
-                "GA_WORKER_REQUEST_QUEUE": topology.request_queue,
-                "GA_WORKER_EVENTS_EXCHANGE": topology.events_exchange,
-                "GA_WORKER_PREFETCH": str(PREFETCH),
-                "GA_WORKER_POLL_INTERVAL": "0.15",
-                "GA_WORKER_HEALTH_PORT": str(health_port),
-                "GA_WORKER_LOG_FORMAT": "json",
-                "GA_WORKER_LOG_LEVEL": "warning",
-                "GA_WORKER_SHUTDOWN_GRACE": "5",
-            }
+            env = worker_env(
+                topology,
+                amqp_url,
+                endpoint=emulator_url,
+                GA_WORKER_PREFETCH=str(PREFETCH),
+                GA_WORKER_POLL_INTERVAL="0.15",
+                GA_WORKER_HEALTH_PORT=str(health_port),
+                GA_WORKER_LOG_LEVEL="warning",
+                GA_WORKER_SHUTDOWN_GRACE="5",
+            )
             name = f"worker-{workers}-{index}"
             process = ChildProcess(name, [WORKER_CLI, "run"], env, tmp_path / f"{name}.log")
             processes.append(process.start())

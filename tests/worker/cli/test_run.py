@@ -10,23 +10,15 @@ import aio_pika
 import orjson
 
 from tests.fixtures.amqp import OutcomeTap, publish_request
-from tests.fixtures.processes import WORKER_CLI, clean_env
+from tests.fixtures.processes import WORKER_CLI, worker_env
 from worker.amqp.topology import Topology, declare
 from worker.settings import Settings
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = clean_env()
-    env.update(
-        GA_WORKER_AMQP_URL=settings.amqp_url,
-        GA_WORKER_REQUEST_QUEUE=settings.request_queue,
-        GA_WORKER_EVENTS_EXCHANGE=settings.events_exchange,
-        GA_WORKER_HEALTH_PORT="0",
-        GA_WORKER_LOG_FORMAT="json",
-        GA_WORKER_SHUTDOWN_GRACE="5",
-    )
-    env.update(extra)
-    return env
+    # --emulator: the worker brings its own endpoint and key.
+    defaults = {"GA_WORKER_HEALTH_PORT": "0", "GA_WORKER_SHUTDOWN_GRACE": "5"}
+    return worker_env(Topology.from_settings(settings), settings.amqp_url, **(defaults | extra))
 
 
 async def _run(*args: str, env: dict[str, str]) -> tuple[int, str]:
